@@ -1,0 +1,199 @@
+"""The public API. The CLI, the MCP server and the eval harness are thin
+shells over `Checker`; nothing they do bypasses it.
+
+    from consistency import Checker
+    checker = Checker(store="./.consistency")
+    checker.ingest(["articles/"])
+    answer = checker.ask("How many drones were used in the record overnight attack?")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from . import ingest as ingest_stage
+from .answer import answer_question
+from .config import MAX_QUESTION_CHARS, Settings, bundled_path
+from .embed import MODEL_NAME, MiniLM, shared_model
+from .errors import InputError
+from .models import Answer, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StoreStatus
+from .retrieve import Retriever
+from .store import Store
+
+# Files are embedded and written in batches: one model call and one store
+# write for many small files keeps ingest close to the model's own speed.
+BATCH_PASSAGES = 256
+
+
+@dataclass
+class _Batch:
+    paths: list[str] = field(default_factory=list)
+    files: list[ingest_stage.ReadFile] = field(default_factory=list)
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(f.passages) for f in self.files)
+
+
+class Checker:
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        chroma_url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        model: MiniLM | None = None,
+    ):
+        self.settings = settings or Settings.from_env(store, chroma_url)
+        self.model = model or shared_model()
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.store, self.settings.chroma_url)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.model)
+
+    # ---- ingest --------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        on_start: Callable[[int], None] | None = None,
+        on_file: Callable[[FileResult], None] | None = None,
+    ) -> IngestReport:
+        """Add or update files and folders. Unchanged files are skipped,
+        changed ones replace their old passages; a bad file fails alone."""
+        report = IngestReport()
+        candidates, missing = self._candidates([Path(p) for p in paths])
+        if on_start:
+            on_start(len(candidates) + len(missing))
+        for result in missing:
+            self._record(report, result, on_file)
+        known = self.store.ingested_files()
+        taken = {source_id: path for path, ids in known.items() for source_id in ids}
+        batch = _Batch()
+        for candidate in candidates:
+            result = self._read(candidate, known, taken, batch)
+            if result is not None:
+                self._record(report, result, on_file)
+            if batch.passage_count >= BATCH_PASSAGES:
+                self._flush(batch, report, on_file)
+                batch = _Batch()
+        self._flush(batch, report, on_file)
+        return report
+
+    def ingest_bundled_corpus(self, **callbacks) -> IngestReport:
+        return self.ingest([bundled_path("corpus")], **callbacks)
+
+    @staticmethod
+    def _candidates(paths: list[Path]) -> tuple[list[ingest_stage.FileCandidate], list[FileResult]]:
+        candidates, missing = [], []
+        for path in paths:
+            try:
+                candidates.extend(ingest_stage.find_files([path]))
+            except InputError as error:
+                missing.append(FileResult(path=str(path), outcome="failed", error=str(error)))
+        return candidates, missing
+
+    @staticmethod
+    def _record(report: IngestReport, result: FileResult, on_file) -> None:
+        report.files.append(result)
+        if on_file:
+            on_file(result)
+
+    def _read(self, candidate, known, taken, batch: _Batch) -> FileResult | None:
+        """Reads one file into the batch; returns its result now if there is
+        nothing to write (unchanged or failed)."""
+        path = candidate.path
+        resolved = str(path.resolve())
+        try:
+            raw = ingest_stage.read_bytes(path, self.settings.max_file_mb)
+            previous = known.get(resolved, {})
+            if previous and set(previous.values()) == {ingest_stage.file_hash(raw)}:
+                return FileResult(path=str(path), outcome="unchanged", sources=sorted(previous))
+            base_id = self._base_id(path, resolved, previous, taken)
+            read = ingest_stage.read_file(path, base_id, self.model.count_tokens, self.settings.max_file_mb)
+        except InputError as error:
+            return FileResult(path=str(path), outcome="failed", error=str(error))
+        for source in read.sources:
+            taken[source.id] = resolved
+        batch.paths.append(resolved)
+        batch.files.append(read)
+        outcome = "updated" if previous else "added"
+        batch.results.append(
+            FileResult(path=str(path), outcome=outcome, sources=[s.id for s in read.sources], chunks=len(read.passages), error="; ".join(read.notes) or None)
+        )
+        return None
+
+    @staticmethod
+    def _base_id(path: Path, resolved: str, previous: dict[str, str], taken: dict[str, str]) -> str:
+        """A stable, readable id: the file name, unless another file of that
+        name is stored already (then a short hash of the path is added)."""
+        if previous:
+            return next(iter(previous)).split("#", 1)[0]
+        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-") or "source"
+        clash = any(taken.get(i, resolved) != resolved for i in (base, f"{base}#1"))
+        return f"{base}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}" if clash else base
+
+    def _flush(self, batch: _Batch, report: IngestReport, on_file) -> None:
+        if not batch.files:
+            return
+        sources = [s for f in batch.files for s in f.sources]
+        passages = [p for f in batch.files for p in f.passages]
+        # Passages are embedded alone: a title prefix drowns a short passage's topic.
+        vectors = self.model.embed([p.text for p in passages])
+        title_vectors = self.model.embed([s.title for s in sources])
+        self.store.replace_files(batch.paths, sources, passages, vectors, title_vectors)
+        for result in batch.results:
+            self._record(report, result, on_file)
+
+    # ---- questions -----------------------------------------------------
+
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        question = validate_question(question)
+        passages = self.retriever.retrieve(question, top_k or self.settings.top_k, filters)
+        sources = self.store.sources([p.source_id for p in passages])
+        return answer_question(question, passages, sources, self.retriever.lexical())
+
+    def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        return self.retriever.retrieve(validate_question(question), top_k or self.settings.top_k, filters)
+
+    # ---- the store -----------------------------------------------------
+
+    def sources(self) -> list[SourceInfo]:
+        return self.store.source_infos()
+
+    def source(self, source_id: str) -> Source | None:
+        return self.store.sources([source_id]).get(source_id)
+
+    def is_empty(self) -> bool:
+        return self.store.counts()[0] == 0
+
+    def status(self) -> StoreStatus:
+        sources, passages = self.store.counts()
+        return StoreStatus(
+            location=self.store.location,
+            backend=self.store.backend,
+            sources=sources,
+            passages=passages,
+            embedding_model=MODEL_NAME,
+            llm="none (extractive answers)",
+        )
+
+
+def validate_question(question: str) -> str:
+    question = (question or "").strip()
+    if not question:
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+    return question
+

@@ -1,0 +1,20 @@
+"""Errors a user can cause and fix. The CLI prints their message on one line
+and exits non-zero; anything else is a bug and keeps its traceback."""
+
+
+class ConsistencyError(Exception):
+    """A problem with the user's input or environment, explained in one line."""
+
+    exit_code = 1
+
+
+class InputError(ConsistencyError):
+    """A bad file, path or question."""
+
+    exit_code = 2
+
+
+class StoreError(ConsistencyError):
+    """The store cannot be opened, read or written."""
+
+    exit_code = 3

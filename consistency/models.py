@@ -1,0 +1,133 @@
+"""The shared vocabulary: every stage takes and returns these models.
+
+Data flows one way: files -> Source -> Passage -> (Claim) -> Answer.
+The JSON output contract (DESIGN.md) is `Answer.model_dump_json()`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Source(BaseModel):
+    """One article, cleaned. Every citation is a slice of `text`."""
+
+    id: str
+    title: str
+    outlet: str | None = None
+    published: str | None = Field(None, description="ISO date: YYYY-MM-DD, YYYY-MM or YYYY")
+    path: str = Field(description="the file the article came from")
+    text: str
+    content_hash: str = Field(description="sha256 of the raw file the source came from")
+
+
+class Passage(BaseModel):
+    """A chunk of a source, with its character span in `Source.text`."""
+
+    id: str
+    source_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    published: str | None = None
+    score: float = 0.0
+
+
+class Citation(BaseModel):
+    id: int
+    source: str
+    title: str
+    quote: str = Field(description="verbatim: equals the source text between start and end")
+    start: int
+    end: int
+
+
+class Claim(BaseModel):
+    text: str
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None
+    qualifier: str
+    source: str
+    citation: int | None
+
+
+class ConflictSide(BaseModel):
+    value: str
+    citations: list[int]
+
+
+class Conflict(BaseModel):
+    kind: Literal["numeric", "qualitative"]
+    severity: Literal["minor", "major"]
+    summary: str
+    explanation: str
+    sides: list[ConflictSide]
+
+
+AnswerStatus = Literal["answered", "conflict", "not_found"]
+
+
+class Answer(BaseModel):
+    question: str
+    status: AnswerStatus
+    answer: str
+    citations: list[Citation] = []
+    claims: list[Claim] = []
+    conflicts: list[Conflict] = []
+
+
+class Filters(BaseModel):
+    """Restricts retrieval to some sources and/or a publication period."""
+
+    sources: list[str] | None = None
+    since: str | None = Field(None, description="ISO date; sources published on or after")
+    until: str | None = Field(None, description="ISO date; sources published on or before")
+
+
+class SourceInfo(BaseModel):
+    id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    path: str
+    chunks: int
+
+
+IngestOutcome = Literal["added", "updated", "unchanged", "failed"]
+
+
+class FileResult(BaseModel):
+    path: str
+    outcome: IngestOutcome
+    sources: list[str] = []
+    chunks: int = 0
+    error: str | None = None
+
+
+class IngestReport(BaseModel):
+    files: list[FileResult] = []
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.outcome == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, outcome: IngestOutcome) -> int:
+        return sum(1 for f in self.files if f.outcome == outcome)
+
+
+class StoreStatus(BaseModel):
+    location: str
+    backend: Literal["persistent", "http"]
+    sources: int
+    passages: int
+    embedding_model: str
+    llm: str

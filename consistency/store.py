@@ -1,0 +1,310 @@
+"""Chroma, through llama-index's ChromaVectorStore: passages with their
+vectors, and the full text of every source (so citations can be verified).
+
+Embedded (PersistentClient in a folder) or a Chroma server (HttpClient).
+Writes are ordered so that a failure never loses what was stored: new
+passages are added under new ids first, stale ones are deleted last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import StoreError
+from .models import Filters, Passage, Source, SourceInfo
+
+PASSAGES = "consistency_passages"
+SOURCES = "consistency_sources"
+META = "consistency_meta"
+_COSINE = {"hnsw:space": "cosine"}
+_BATCH = 1000
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _store_errors(action: str, location: str) -> Iterator[None]:
+    """Chroma and SQLite errors become one line that says what failed."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as error:  # chromadb raises many types, sqlite3 others
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "locked" in message.lower():
+            message = "the store is locked by another process; try again when it has finished"
+        raise StoreError(f"cannot {action} the store at {location}: {message}") from error
+
+
+def date_bounds(published: str | None) -> tuple[int, int]:
+    """YYYYMMDD lower and upper bound of an ISO date that may lack day or month."""
+    if not published:
+        return 0, 0
+    parts = published.split("-")
+    try:
+        year = int(parts[0])
+        month_low, month_high = (int(parts[1]),) * 2 if len(parts) > 1 else (1, 12)
+        day_low, day_high = (int(parts[2]),) * 2 if len(parts) > 2 else (1, 31)
+    except ValueError:
+        return 0, 0
+    return year * 10000 + month_low * 100 + day_low, year * 10000 + month_high * 100 + day_high
+
+
+def _file_id(source_id: str) -> str:
+    return source_id.split("#", 1)[0]
+
+
+class Store:
+    def __init__(self, path: Path, chroma_url: str | None = None):
+        self.location = chroma_url or str(path)
+        self.backend = "http" if chroma_url else "persistent"
+        with _store_errors("open", self.location):
+            self._client = self._connect(path, chroma_url)
+            self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
+            self._sources = self._client.get_or_create_collection(SOURCES, metadata=_COSINE, embedding_function=None)
+            self._meta = self._client.get_or_create_collection(META, embedding_function=None)
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.vectors = ChromaVectorStore(chroma_collection=self._passages)
+
+    @staticmethod
+    def _connect(path: Path, chroma_url: str | None):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False)
+        if chroma_url:
+            url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+            return client
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"cannot open the store at {path}: it is a file, not a folder")
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path / "chroma"), settings=settings)
+
+    # ---- reading -------------------------------------------------------
+
+    def revision(self) -> str:
+        """Changes whenever passages change; keys caches of the store."""
+        with _store_errors("read", self.location):
+            got = self._meta.get(ids=["revision"], include=["documents"])
+        return got["documents"][0] if got["ids"] else "empty"
+
+    def counts(self) -> tuple[int, int]:
+        with _store_errors("read", self.location):
+            return self._sources.count(), self._passages.count()
+
+    def source_infos(self) -> list[SourceInfo]:
+        with _store_errors("read", self.location):
+            got = self._sources.get(include=["metadatas"])
+        infos = [
+            SourceInfo(
+                id=source_id,
+                title=meta.get("title", ""),
+                outlet=meta.get("outlet") or None,
+                published=meta.get("published") or None,
+                path=meta.get("path", ""),
+                chunks=int(meta.get("chunks", 0)),
+            )
+            for source_id, meta in zip(got["ids"], got["metadatas"])
+        ]
+        return sorted(infos, key=lambda info: _natural_key(info.id))
+
+    def ingested_files(self) -> dict[str, dict[str, str]]:
+        """{path: {source id: content hash}} of everything stored."""
+        with _store_errors("read", self.location):
+            got = self._sources.get(include=["metadatas"])
+        files: dict[str, dict[str, str]] = {}
+        for source_id, meta in zip(got["ids"], got["metadatas"]):
+            files.setdefault(meta.get("path", ""), {})[source_id] = meta.get("content_hash", "")
+        return files
+
+    def sources(self, ids: list[str]) -> dict[str, Source]:
+        if not ids:
+            return {}
+        with _store_errors("read", self.location):
+            got = self._sources.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
+        return {
+            source_id: Source(
+                id=source_id,
+                title=meta.get("title", ""),
+                outlet=meta.get("outlet") or None,
+                published=meta.get("published") or None,
+                path=meta.get("path", ""),
+                text=text,
+                content_hash=meta.get("content_hash", ""),
+            )
+            for source_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        }
+
+    def all_passages(self) -> list[Passage]:
+        """Every passage (text and span, no vectors), for the lexical index."""
+        total = self.counts()[1]
+        passages: list[Passage] = []
+        with _store_errors("read", self.location):
+            for offset in range(0, total, 5000):
+                got = self._passages.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+                passages.extend(_passage(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return passages
+
+    def passage_ids(self, filters: Filters) -> set[str]:
+        """Ids of the passages that `filters` admit."""
+        with _store_errors("read", self.location):
+            return set(self._passages.get(where=where_clause(filters), include=[])["ids"])
+
+    def nearest(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Passage]:
+        """The k passages most similar to `embedding`; `score` is the cosine."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        where = where_clause(filters) if filters else None
+        query = VectorStoreQuery(query_embedding=embedding.tolist(), similarity_top_k=k)
+        with _store_errors("query", self.location):
+            result = self.vectors.query(query, **({"where": where} if where else {}))
+        passages = []
+        for node, similarity in zip(result.nodes, result.similarities or []):
+            passage = _passage(node.node_id, node.get_content(), node.metadata)
+            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cosine.
+            passage.score = 1.0 + math.log(max(similarity, 1e-12))
+            passages.append(passage)
+        return passages
+
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        with _store_errors("read", self.location):
+            got = self._passages.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    # ---- writing -------------------------------------------------------
+
+    def replace_files(
+        self,
+        paths: list[str],
+        sources: list[Source],
+        passages: list[Passage],
+        passage_vectors: np.ndarray,
+        title_vectors: np.ndarray,
+    ) -> None:
+        """Make the store hold exactly `sources` and `passages` for the files
+        at `paths` (one batch of writes for many files)."""
+        from llama_index.core.schema import TextNode
+
+        path_of = {s.id: s.path for s in sources}
+        chunks = {s.id: 0 for s in sources}
+        for passage in passages:
+            chunks[passage.source_id] += 1
+        nodes = [
+            TextNode(
+                id_=passage.id,
+                text=passage.text,
+                embedding=vector.tolist(),
+                metadata=_passage_metadata(passage, path_of[passage.source_id]),
+                excluded_embed_metadata_keys=["path"],
+                excluded_llm_metadata_keys=["path"],
+            )
+            for passage, vector in zip(passages, passage_vectors)
+        ]
+        with _store_errors("write", self.location):
+            old_sources = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
+            # Ids carry the content hash, so they exist already only if an
+            # earlier run of this same file failed half-way: clear those.
+            if nodes:
+                self._passages.delete(ids=[n.node_id for n in nodes])
+                self.vectors.add(nodes)
+            if sources:
+                self._sources.upsert(
+                    ids=[s.id for s in sources],
+                    documents=[s.text for s in sources],
+                    embeddings=title_vectors.tolist(),
+                    metadatas=[_source_metadata(s, chunks[s.id]) for s in sources],
+                )
+            self._delete_stale(paths, keep_passages={p.id for p in passages})
+            gone = [source_id for source_id in old_sources if source_id not in chunks]
+            if gone:
+                self._sources.delete(ids=gone)
+            self._bump_revision()
+
+    def _delete_stale(self, paths: list[str], keep_passages: set[str]) -> None:
+        if not paths:
+            return
+        existing = self._passages.get(where={"path": {"$in": paths}}, include=[])["ids"]
+        stale = [i for i in existing if i not in keep_passages]
+        for begin in range(0, len(stale), _BATCH):
+            self._passages.delete(ids=stale[begin : begin + _BATCH])
+
+    def _bump_revision(self) -> None:
+        self._meta.upsert(ids=["revision"], documents=[uuid.uuid4().hex], embeddings=[[0.0]])
+
+
+def _passage_metadata(passage: Passage, path: str) -> dict:
+    low, high = date_bounds(passage.published)
+    return {
+        "source_id": passage.source_id,
+        "file_id": _file_id(passage.source_id),
+        "title": passage.title,
+        "path": path,
+        "start": passage.start,
+        "end": passage.end,
+        "published": passage.published or "",
+        "published_low": low,
+        "published_high": high,
+    }
+
+
+def _source_metadata(source: Source, chunks: int) -> dict:
+    return {
+        "title": source.title,
+        "outlet": source.outlet or "",
+        "published": source.published or "",
+        "path": source.path,
+        "content_hash": source.content_hash,
+        "chunks": chunks,
+    }
+
+
+def _passage(passage_id: str, text: str, meta: dict) -> Passage:
+    return Passage(
+        id=passage_id,
+        source_id=meta["source_id"],
+        title=meta.get("title", ""),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        published=meta.get("published") or None,
+    )
+
+
+def where_clause(filters: Filters) -> dict | None:
+    """The Chroma `where` for `filters` (one implementation for both the
+    vector query and the lexical index's mask)."""
+    conditions: list[dict] = []
+    if filters.sources:
+        conditions.append({"$or": [{"source_id": {"$in": filters.sources}}, {"file_id": {"$in": filters.sources}}]})
+    if filters.since:
+        conditions.append({"published_high": {"$gte": date_bounds(filters.since)[0]}})
+    if filters.until:
+        conditions.append({"published_low": {"$lte": date_bounds(filters.until)[1]}})
+        conditions.append({"published_low": {"$gt": 0}})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def _natural_key(text: str) -> list:
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
