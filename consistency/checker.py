@@ -27,7 +27,7 @@ from .store import Store
 
 # Files are embedded and written in batches: one model call and one store
 # write for many small files keeps ingest close to the model's own speed.
-BATCH_PASSAGES = 256
+BATCH_PASSAGES = 64
 
 
 @dataclass

@@ -4,13 +4,18 @@ vectors, and the full text of every source (so citations can be verified).
 Embedded (PersistentClient in a folder) or a Chroma server (HttpClient).
 Writes are ordered so that a failure never loses what was stored: new
 passages are added under new ids first, stale ones are deleted last.
+
+Passages are written through ChromaVectorStore, so any llama-index
+component can read the collection (the eval baseline does). Questions read
+the collection directly: importing llama-index costs 1.7 s, which a
+one-shot `consistency ask` should not pay.
 """
 
 from __future__ import annotations
 
 import contextlib
+from functools import cached_property
 import logging
-import math
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,9 +76,13 @@ class Store:
             self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
             self._sources = self._client.get_or_create_collection(SOURCES, metadata=_COSINE, embedding_function=None)
             self._meta = self._client.get_or_create_collection(META, embedding_function=None)
+
+    @cached_property
+    def vectors(self):
+        """The passages collection as a llama-index vector store."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self.vectors = ChromaVectorStore(chroma_collection=self._passages)
+        return ChromaVectorStore(chroma_collection=self._passages)
 
     @staticmethod
     def _connect(path: Path, chroma_url: str | None):
@@ -168,17 +177,20 @@ class Store:
 
     def nearest(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Passage]:
         """The k passages most similar to `embedding`; `score` is the cosine."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
         where = where_clause(filters) if filters else None
-        query = VectorStoreQuery(query_embedding=embedding.tolist(), similarity_top_k=k)
         with _store_errors("query", self.location):
-            result = self.vectors.query(query, **({"where": where} if where else {}))
+            if self._passages.count() == 0:
+                return []
+            got = self._passages.query(
+                query_embeddings=[embedding.tolist()],
+                n_results=k,
+                include=["documents", "metadatas", "distances"],
+                **({"where": where} if where else {}),
+            )
         passages = []
-        for node, similarity in zip(result.nodes, result.similarities or []):
-            passage = _passage(node.node_id, node.get_content(), node.metadata)
-            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cosine.
-            passage.score = 1.0 + math.log(max(similarity, 1e-12))
+        for passage_id, text, meta, distance in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            passage = _passage(passage_id, text, meta)
+            passage.score = 1.0 - distance  # cosine distance
             passages.append(passage)
         return passages
 

@@ -1,0 +1,147 @@
+"""The `consistency` command: a thin shell over `Checker`.
+
+Every command takes --store / --chroma-url (or CONSISTENCY_STORE /
+CONSISTENCY_CHROMA_URL) and --json. A user's mistake ends with one line on
+stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from . import render
+from .checker import Checker
+from .config import Settings
+from .errors import ConsistencyError
+from .models import Filters
+
+app = typer.Typer(
+    help="Answer questions from your sources with verified citations, and see where the sources disagree.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Optional[Path], typer.Option("--store", help="Store folder [env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False)
+]
+ChromaUrlOption = Annotated[
+    Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 [env: CONSISTENCY_CHROMA_URL]")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
+
+
+def user_errors(command):
+    """One line and an exit code for the errors a user can fix."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConsistencyError as error:
+            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _checker(store: Path | None, chroma_url: str | None, **overrides) -> Checker:
+    settings = Settings.from_env(store, chroma_url).model_copy(update=overrides)
+    return Checker(settings=settings)
+
+
+@app.command()
+@user_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .html) or folders to add or update.", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    max_file_mb: Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Add articles to the store. Unchanged files are skipped; changed files replace their old passages."""
+    overrides = {"max_file_mb": max_file_mb} if max_file_mb else {}
+    checker = _checker(store, chroma_url, **overrides)
+    with render.ingest_progress(err, quiet=json) as callbacks:
+        report = checker.ingest(paths, **callbacks)
+    if json:
+        print(report.model_dump_json(indent=2))
+    else:
+        render.ingest_summary(err, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the stored sources.", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only sources published on or before this date.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Answer a question; every statement cites the exact span of a source."""
+    checker = _checker(store, chroma_url)
+    _bootstrap_if_new(checker, quiet=json)
+    result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until))
+    if json:
+        print(result.model_dump_json(indent=2))
+    else:
+        render.answer(out, result)
+
+
+def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
+    """A newcomer's first question works: the default store starts with the
+    bundled corpus."""
+    if not checker.settings.store_is_default or checker.settings.chroma_url or not checker.is_empty():
+        return
+    err.print(f"The store {checker.store.location} is empty: ingesting the bundled corpus first (once).")
+    with render.ingest_progress(err, quiet=True) as callbacks:
+        report = checker.ingest_bundled_corpus(**callbacks)
+    if not report.ok:
+        raise ConsistencyError("could not ingest the bundled corpus: " + "; ".join(f.error or f.path for f in report.failed))
+
+
+@app.command()
+@user_errors
+def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
+    """List the stored sources: id, title, outlet, date, passages."""
+    infos = _checker(store, chroma_url).sources()
+    if json:
+        print("[" + ",".join(info.model_dump_json() for info in infos) + "]")
+    else:
+        render.sources(out, infos)
+
+
+@app.command()
+@user_errors
+def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
+    """Where the store is, what it holds, and which models are in use."""
+    result = _checker(store, chroma_url).status()
+    if json:
+        print(result.model_dump_json(indent=2))
+    else:
+        render.status(out, result)
+
+
+def main() -> None:  # pragma: no cover - `python -m consistency`
+    app(prog_name="consistency")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""How results look in a terminal (rich). JSON output needs none of this:
+it is the pydantic models' own dump."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .models import Answer, FileResult, IngestReport, SourceInfo, StoreStatus
+
+STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
+OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
+
+
+def answer(console: Console, result: Answer) -> None:
+    style = STATUS_STYLE[result.status]
+    console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
+    console.print(Padding(escape(result.answer), (1, 0, 1, 2)))
+    for citation in result.citations:
+        console.print(f"  [bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]")
+        console.print(Padding(f"[italic]“{escape(citation.quote)}”[/]", (0, 0, 0, 6)))
+    for conflict in result.conflicts:
+        console.print(f"  [bold yellow]conflict ({conflict.severity}):[/] {escape(conflict.summary)}")
+
+
+def sources(console: Console, infos: list[SourceInfo]) -> None:
+    if not infos:
+        console.print("The store holds no sources yet: run [bold]consistency ingest PATH[/].")
+        return
+    table = Table(show_lines=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=3, overflow="fold")
+    table.add_column("outlet", ratio=1, overflow="fold")
+    table.add_column("published", no_wrap=True)
+    table.add_column("chunks", justify="right")
+    for info in infos:
+        table.add_row(info.id, info.title, info.outlet or "", info.published or "", str(info.chunks))
+    console.print(table)
+
+
+def status(console: Console, result: StoreStatus) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("store", f"{result.location} ({result.backend})")
+    table.add_row("sources", str(result.sources))
+    table.add_row("passages", str(result.passages))
+    table.add_row("embedding model", result.embedding_model)
+    table.add_row("llm", result.llm)
+    console.print(table)
+
+
+def ingest_summary(console: Console, report: IngestReport) -> None:
+    counts = ", ".join(f"{report.count(o)} {o}" for o in ("added", "updated", "unchanged", "failed") if report.count(o))
+    chunks = sum(f.chunks for f in report.files)
+    console.print(f"{len(report.files)} file(s): {counts or 'nothing to do'}; {chunks} passage(s) written")
+
+
+def file_line(result: FileResult) -> str:
+    style = OUTCOME_STYLE[result.outcome]
+    if result.outcome == "failed":
+        return f"[{style}]failed[/]  {escape(result.error or result.path)}"
+    detail = f"{len(result.sources)} source(s), {result.chunks} passage(s)" if result.chunks else ""
+    note = f"  [yellow]note: {escape(result.error)}[/]" if result.error else ""
+    return f"[{style}]{result.outcome:9}[/] {escape(result.path)}  [dim]{detail}[/]{note}"
+
+
+@contextmanager
+def ingest_progress(console: Console, quiet: bool = False):
+    """Callbacks for Checker.ingest that drive a progress bar and print one
+    line per file that changed or failed."""
+    progress = Progress(
+        TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=quiet,
+    )
+    task = progress.add_task("ingest", total=None)
+
+    def on_start(total: int) -> None:
+        progress.update(task, total=total)
+
+    def on_file(result: FileResult) -> None:
+        progress.advance(task)
+        if not quiet and result.outcome != "unchanged":
+            progress.console.print(file_line(result))
+
+    with progress:
+        yield {"on_start": on_start, "on_file": on_file}
