@@ -24,6 +24,7 @@ MIN_COVERAGE = 0.6
 MIN_COSINE = 0.15
 KEEP_RELATIVE = 0.6  # keep sentences scoring within 60% of the best
 MAX_SENTENCES = 4
+CONTEXT_WEIGHT = 0.5
 
 NOT_FOUND_TEXT = "The stored sources do not answer this question."
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|far|long|large|big)|number of|amount of|what (percentage|share))\b", re.I)
@@ -67,15 +68,28 @@ def score_sentences(question: str, passages: list[Passage], sources: dict[str, S
         source = sources.get(passage.source_id)
         if source is None:
             continue
+        previous = _terms_before(source.text, passage.start)
         for start, end in sentence_spans(source.text, passage.start, passage.end):
             sentence = source.text[start:end]
+            present = set(terms(sentence))
+            context, previous = previous - present, present
             if (source.id, start) in seen or (wants_number and not _NUMBER.search(sentence)):
                 continue
             seen.add((source.id, start))
-            present = set(terms(sentence))
-            coverage = sum(w for t, w in weights.items() if t in present) / total
-            scored.append(ScoredSentence(source.id, start, end, coverage, passage.score))
+            # A fact often leans on the sentence before it ("...in retaliation
+            # for the Kerch Bridge attack. ...84 cruise missiles..."): words
+            # found only there count half.
+            covered = sum(w for t, w in weights.items() if t in present)
+            covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
+            scored.append(ScoredSentence(source.id, start, end, covered / total, passage.score))
     return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def _terms_before(text: str, start: int) -> set[str]:
+    """Terms of the sentence just before `start` (news paragraphs are often
+    one sentence, so the context may sit in the paragraph before)."""
+    spans = sentence_spans(text, max(0, start - 600), start)
+    return set(terms(text[spans[-1][0] : spans[-1][1]])) if spans else set()
 
 
 def _answers(sentence: ScoredSentence) -> bool:

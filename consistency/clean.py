@@ -59,7 +59,9 @@ class Article:
 
 def split_articles(text: str, fallback_title: str) -> list[Article]:
     """The articles on a page, each without boilerplate. Empty if none."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # str.strip() would eat the form feed that marks an article break.
+    lines = [ARTICLE_BREAK if line.strip(" \t") == ARTICLE_BREAK else line.strip() for line in raw_lines]
     lines = _cut_tail(lines)
     segments = _segments(lines, _classify(lines))
     return _assemble(segments, fallback_title)

@@ -118,10 +118,11 @@ def to_plain_text(path: Path, text: str) -> str:
 class _HtmlText(HTMLParser):
     """Visible text of a page; blocks become lines, page chrome is skipped."""
 
-    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-            "svg", "button", "figcaption", "figure", "template", "select", "menu"}
+    # <title> repeats the site name; the article's own heading is in the body.
+    SKIP = {"script", "style", "noscript", "nav", "footer", "aside", "form", "iframe",
+            "svg", "button", "figcaption", "figure", "template", "select", "menu", "title", "head"}
     BLOCK = {"p", "div", "section", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-             "blockquote", "tr", "table", "pre", "hr", "dd", "dt", "main", "body", "title"}
+             "blockquote", "tr", "table", "pre", "hr", "dd", "dt", "main", "body"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -162,7 +163,7 @@ def html_to_text(html: str) -> str:
         parser.close()
     except Exception:  # the stdlib parser is lenient; keep what it read
         pass
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in "".join(parser.parts).split("\n"))
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip(" ") for line in "".join(parser.parts).split("\n"))
     return "\n".join(lines)
 
 

@@ -43,6 +43,9 @@ _SYNONYM_GROUPS = [
     ["kill", "dead", "death"],
     ["injur", "injuri", "wound"],
     ["soldier", "troop"],
+    # "shot down", "downing", "intercepted": "down" alone is a stopword.
+    ["intercept", "shoot", "shot", "down"],
+    ["destroy", "destruct"],
 ]
 _CANONICAL = {word: group[0] for group in _SYNONYM_GROUPS for word in group}
 

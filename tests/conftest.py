@@ -1,0 +1,46 @@
+"""Shared fixtures. Everything is real: a Chroma store on disk, the ONNX
+embedding model, the bundled corpus. No mocks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from consistency import Checker  # noqa: E402
+from consistency.config import bundled_path  # noqa: E402
+
+CORPUS = bundled_path("corpus")
+
+
+@pytest.fixture(scope="session")
+def corpus_checker(tmp_path_factory) -> Checker:
+    """A store holding the bundled corpus, ingested once per test run."""
+    checker = Checker(store=tmp_path_factory.mktemp("corpus-store"))
+    report = checker.ingest([CORPUS])
+    assert report.ok, report.failed
+    return checker
+
+
+@pytest.fixture
+def empty_checker(tmp_path) -> Checker:
+    return Checker(store=tmp_path / "store")
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+ARTICLE = (
+    "Drones over Kharkiv\n\n"
+    "Russia launched 42 drones at Kharkiv overnight, the regional governor said on Monday.\n\n"
+    "Air defences shot down 30 of them, according to the air force. Two people were injured.\n"
+)
