@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from . import render
-from .checker import Checker
+from .checker import Checker, validate_question
 from .config import Settings
 from .errors import ConsistencyError
 from .models import Filters
@@ -96,6 +96,7 @@ def ask(
     json: JsonOption = False,
 ) -> None:
     """Answer a question; every statement cites the exact span of a source."""
+    validate_question(question)  # before any slow first-run work
     checker = _checker(store, chroma_url)
     _bootstrap_if_new(checker, quiet=json)
     result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until))

@@ -1,0 +1,99 @@
+"""The `consistency` command as a user runs it: a real process, real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ARTICLE, CORPUS, write
+
+DRONES = "How many drones were used in the record overnight attack?"
+
+
+def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CONSISTENCY_")}
+    env.update({"HF_HUB_OFFLINE": "1", "COLUMNS": "120", **(env_extra or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "consistency", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, fragment: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+@pytest.mark.slow
+def test_first_ask_on_a_fresh_machine_ingests_the_bundled_corpus_then_answers(tmp_path):
+    result = run("ask", DRONES, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "empty: ingesting the bundled corpus" in result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "answered"
+    assert {"000_0a8b3b789f3cb1b7", "001_30b2e4f4dd567c59"} <= {c["source"] for c in answer["citations"]}
+    assert (tmp_path / ".consistency").is_dir()
+    second = run("ask", DRONES, cwd=tmp_path)
+    assert second.returncode == 0 and "bundled corpus" not in second.stderr
+    assert "[1]" in second.stdout and "539" in second.stdout
+
+
+def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
+    store = str(tmp_path / "s")
+    write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)
+    ingested = run("ingest", str(tmp_path / "docs"), "--store", store)
+    assert ingested.returncode == 0, ingested.stderr
+    assert "1 added" in ingested.stderr
+    again = run("ingest", str(tmp_path / "docs"), "--store", store, "--json")
+    assert json.loads(again.stdout)["files"][0]["outcome"] == "unchanged"
+    listed = json.loads(run("sources", "--store", store, "--json").stdout)
+    assert [s["id"] for s in listed] == ["kharkiv"]
+    status = json.loads(run("status", "--json", env_extra={"CONSISTENCY_STORE": store}).stdout)
+    assert status == status | {"sources": 1, "backend": "persistent"}
+    answer = json.loads(run("ask", "How many drones were launched at Kharkiv?", "--store", store, "--json").stdout)
+    assert answer["status"] == "answered" and "42 drones" in answer["citations"][0]["quote"]
+
+
+def test_a_chosen_empty_store_is_not_filled_with_the_bundled_corpus(tmp_path):
+    result = run("ask", DRONES, "--store", str(tmp_path / "mine"), "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["status"] == "not_found"
+
+
+def test_ingest_of_a_mixed_folder_exits_non_zero_and_names_each_bad_file(tmp_path):
+    write(tmp_path / "docs" / "good.txt", ARTICLE)
+    write(tmp_path / "docs" / "empty.txt", "")
+    write(tmp_path / "docs" / "binary.txt", bytes(range(256)) * 4)
+    result = run("ingest", str(tmp_path / "docs"), "--store", str(tmp_path / "s"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "empty.txt: file is empty" in result.stderr and "binary.txt: binary file" in result.stderr
+    assert "1 added" in result.stderr and "2 failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", ""], "the question is empty"),
+        (["ask", "x" * 10_000], "the limit is 2,000"),
+    ],
+)
+def test_bad_questions_end_in_one_line_and_an_exit_code(tmp_path, args, message):
+    assert_clean_error(run(*args, "--store", str(tmp_path / "s")), message)
+
+
+def test_corrupt_store_ends_in_one_line(tmp_path):
+    store = tmp_path / "s"
+    assert run("ingest", str(CORPUS / "003_8b867b04d184a20d.txt"), "--store", str(store)).returncode == 0
+    (store / "chroma" / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
+    assert_clean_error(run("sources", "--store", str(store)), "cannot open the store")
+
+
+def test_missing_path_is_reported_and_exit_code_says_so(tmp_path):
+    result = run("ingest", str(tmp_path / "nowhere"), "--store", str(tmp_path / "s"))
+    assert result.returncode == 1 and "no such file or folder" in result.stderr and "Traceback" not in result.stderr
