@@ -20,12 +20,16 @@ OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "faile
 def answer(console: Console, result: Answer) -> None:
     style = STATUS_STYLE[result.status]
     console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
-    console.print(Padding(escape(result.answer), (1, 0, 1, 2)))
+    console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
     for citation in result.citations:
-        console.print(f"  [bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]")
-        console.print(Padding(f"[italic]“{escape(citation.quote)}”[/]", (0, 0, 0, 6)))
+        console.print(_indented(f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]", 2))
+        console.print(_indented(f"[italic]“{escape(citation.quote)}”[/]", 6))
     for conflict in result.conflicts:
-        console.print(f"  [bold yellow]conflict ({conflict.severity}):[/] {escape(conflict.summary)}")
+        console.print(_indented(f"[bold yellow]conflict ({conflict.severity}):[/] {escape(conflict.summary)}", 2))
+
+
+def _indented(markup: str, left: int, top: int = 0, bottom: int = 0) -> Padding:
+    return Padding(markup, (top, 0, bottom, left), expand=False)
 
 
 def sources(console: Console, infos: list[SourceInfo]) -> None:
