@@ -36,6 +36,22 @@ class Passage(BaseModel):
     score: float = 0.0
 
 
+class Quantity(BaseModel):
+    """A stated amount as an interval. Conflicts are decided on these, by code."""
+
+    text: str = Field(description="the words that state it, e.g. 'more than 330 missiles'")
+    start: int = Field(description="offset of `text` in the sentence (or source) it was read from")
+    end: int
+    low: float
+    high: float = Field(description="math.inf when open-ended ('at least 14')")
+    point: float | None = Field(None, description="the number as stated, when one number was stated")
+    qualifier: str = Field(description="exact, about, almost, at_least, more_than, up_to, fewer_than, range or vague")
+    unit: str | None = Field(None, description="counted thing(s) joined by '+', a currency (USD) or a measure (km, %)")
+    things: list[str] = Field(default_factory=list, description="counted things; two or more are counted together")
+    role: str | None = Field(None, description="launched, shot_down, killed, injured, deployed, pledged, ...")
+    equivalent: str | None = Field(None, description="the same amount in another currency, as written")
+
+
 class Citation(BaseModel):
     id: int
     source: str

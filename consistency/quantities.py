@@ -1,0 +1,344 @@
+"""Text -> quantities: every number a sentence states, as an interval with a
+unit, the counted things, a qualifier and a role.
+
+Numbers are compared by code, never by a model, so this parser is the
+ground truth that conflicts are decided on. It is deliberately rule-based:
+fast (the whole corpus in well under a second), deterministic, and total
+(it never raises, whatever the text).
+
+    "swarms of 500 drones and missiles"  -> 500, things (drones, missiles) counted together
+    "539 Iran-designed drones"           -> 539 drones
+    "11,000 to 12,000 North Korean troops" -> [11000, 12000] troops, range
+    "more than 330 missiles"             -> [330, inf) missiles, more_than
+    "€118 billion ($126 billion)"        -> 118e9 EUR; the bracket is its conversion, not a claim
+    "24 February", "2022", "60th day"    -> not quantities
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .models import Quantity
+
+INF = math.inf
+
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "a dozen": 12, "a hundred": 100, "a thousand": 1000, "one hundred": 100,
+}
+_SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+    "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+# Vague amounts: the interval a careful reader would accept.
+_VAGUE = {
+    "dozens": (24, 99), "scores": (40, 99), "hundreds": (200, 999), "thousands": (2000, 9999),
+    "tens of thousands": (20_000, 99_999), "hundreds of thousands": (200_000, 999_999),
+    "millions": (2e6, 9.99e6), "several": (3, 9), "a few": (2, 5), "a handful": (2, 6),
+}
+_QUALIFIERS = {
+    "about": "about", "approximately": "about", "around": "about", "some": "about", "roughly": "about",
+    "an estimated": "about", "estimated": "about", "circa": "about", "approx.": "about",
+    "nearly": "almost", "almost": "almost", "just under": "almost", "close to": "almost",
+    "at least": "at_least", "no fewer than": "at_least", "no less than": "at_least", "a minimum of": "at_least",
+    "more than": "more_than", "over": "more_than", "upwards of": "more_than", "in excess of": "more_than",
+    "above": "more_than", "exceeding": "more_than",
+    "up to": "up_to", "as many as": "up_to", "as much as": "up_to", "a maximum of": "up_to",
+    "fewer than": "fewer_than", "less than": "fewer_than", "under": "fewer_than", "below": "fewer_than",
+}
+_CURRENCY_SYMBOLS = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP"}
+_CURRENCY_WORDS = {"dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EUR", "pounds": "GBP", "pound": "GBP"}
+_MEASURES = {
+    "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+    "mile": "miles", "miles": "miles", "kg": "kg", "kilogram": "kg", "kilograms": "kg",
+    "tonnes": "tonnes", "tons": "tonnes", "metres": "m", "meters": "m", "%": "%", "percent": "%",
+    "per cent": "%",
+}
+# Counted things, folded to one name ("soldiers" and "troops" are troops).
+COUNTED = {
+    "drone": "drones", "drones": "drones", "uav": "drones", "uavs": "drones",
+    "missile": "missiles", "missiles": "missiles", "rocket": "missiles", "rockets": "missiles",
+    "troop": "troops", "troops": "troops", "soldier": "troops", "soldiers": "troops", "fighters": "troops",
+    "personnel": "troops", "servicemen": "troops", "mercenaries": "troops", "men": "people",
+    "people": "people", "civilians": "people", "persons": "people", "residents": "people", "children": "children",
+    "casualties": "casualties", "deaths": "deaths", "dead": "deaths", "counterattacks": "counterattacks",
+    "counter-attacks": "counterattacks", "attacks": "attacks", "settlements": "settlements", "villages": "settlements",
+    "bombs": "bombs", "glide bombs": "bombs", "tanks": "tanks", "systems": "systems", "batteries": "systems",
+    "jets": "aircraft", "aircraft": "aircraft", "planes": "aircraft", "shells": "shells", "brigades": "brigades",
+    "countries": "countries", "nations": "countries", "leaders": "leaders", "yemenis": "people",
+    "force": "troops", "forces": "troops", "bodies": "deaths", "prisoners": "prisoners", "refugees": "refugees", "homes": "buildings", "buildings": "buildings",
+}
+_ROLES = [
+    ("shot_down", r"shot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
+    ("killed", r"kill\w*|dead|died|deaths?|lives"),
+    ("injured", r"injur\w*|wound\w*"),
+    ("launched", r"launch\w*|fired|used|attack\w*|struck|barrage|assault|strikes?"),
+    ("deployed", r"deploy\w*|stationed|sent|join\w*|presence|in russia"),
+    ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied"),
+    ("captured", r"captur\w*|took control|seiz\w*|taken control"),
+    ("repelled", r"repel\w*|repuls\w*"),
+    ("lost", r"los[st]\w*|casualt\w*|toll"),
+]
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORDS = "|".join(sorted((re.escape(w) for w in _WORD_NUMBERS), key=len, reverse=True))
+_VAGUE_WORDS = "|".join(sorted((re.escape(w) for w in _VAGUE), key=len, reverse=True))
+_QUALIFIER_WORDS = "|".join(sorted((re.escape(w) for w in _QUALIFIERS), key=len, reverse=True))
+_SCALE_WORDS = "|".join(sorted(_SCALES, key=len, reverse=True))
+
+_MENTION = re.compile(
+    rf"""
+    (?:(?P<between>between)\s+)?
+    (?:(?P<qualifier>{_QUALIFIER_WORDS})\s+)?
+    (?P<currency>US\$|\$|€|£|USD\s?|EUR\s?|GBP\s?)?
+    (?:
+        (?P<vague>{_VAGUE_WORDS})
+      | (?P<number>{_NUMBER}|{_WORDS})
+        (?:\s*(?P<scale>{_SCALE_WORDS})\b)?
+        (?:\s*(?:to|-|–|—|and)\s*(?P<currency2>US\$|\$|€|£)?(?P<number2>{_NUMBER}|{_WORDS})(?:\s*(?P<scale2>{_SCALE_WORDS})\b)?)?
+    )
+    (?![\w,.]*\d)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity stated in `text`, in order. Never raises."""
+    try:
+        return _find(text)
+    except Exception:  # a parser bug must not take ingest down; the text just yields nothing
+        return []
+
+
+def _find(text: str) -> list[Quantity]:
+    found: list[Quantity] = []
+    for match in _MENTION.finditer(text):
+        if not _starts_at_word(text, match.start()) or _not_a_quantity(text, match):
+            continue
+        quantity = _quantity(text, match)
+        if quantity is None:
+            continue
+        if quantity.unit is None:
+            _infer_things(quantity, found)
+        if found and _is_conversion(text, found[-1], quantity):
+            found[-1].equivalent = text[quantity.start : quantity.end]
+            continue
+        found.append(quantity)
+    return found
+
+
+def _starts_at_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-.,/")
+
+
+def _number(token: str | None) -> float | None:
+    if not token:
+        return None
+    token = token.lower().strip()
+    if token in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[token])
+    try:
+        return float(token.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _not_a_quantity(text: str, match: re.Match) -> bool:
+    """Years, dates, ordinals, times, phone-like strings, model names."""
+    number = match.group("number")
+    if not number:
+        return False
+    after = text[match.end() : match.end() + 20].lower()
+    before = text[max(0, match.start() - 20) : match.start()].lower()
+    if re.match(r"(st|nd|rd|th)\b", after) or re.match(r"\s*(am|pm|a\.m\.|p\.m\.)\b|:\d", after):
+        return True
+    if re.match(rf"\s*{_MONTHS}\b", after) or re.search(rf"\b{_MONTHS}\.?\s*$", before):
+        return True
+    if re.search(r"[\w]-$", before) or re.match(r"-[a-z]*\d", after):  # Fath-360, RS-26, Su-34
+        return True
+    if re.match(r"[\s\d-]{6,}", after) or before.endswith("+") or re.search(r"\d[\s-]$", before):  # phone numbers
+        return True
+    if before.endswith(":") or after.startswith(":"):  # times, ratios
+        return True
+    is_year = re.fullmatch(r"(1[89]|20)\d\d", number) and not match.group("currency") and not match.group("scale")
+    if is_year and not _counted_noun_after(text, match.end()):
+        return True
+    return bool(re.search(r"\b(the|a)\s+(\w+\s+)?(no\.|number)\s*$", before))
+
+
+def _quantity(text: str, match: re.Match) -> Quantity | None:
+    qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower(), "exact")
+    end = match.end()
+    if match.group("vague"):
+        low, high = _VAGUE[match.group("vague").lower()]
+        point, qualifier = None, "vague"
+    else:
+        first = _number(match.group("number"))
+        if first is None:
+            return None
+        second = _number(match.group("number2"))
+        scale = _SCALES.get((match.group("scale") or "").lower(), 1.0)
+        scale2 = _SCALES.get((match.group("scale2") or "").lower(), scale)
+        if second is not None and match.group("scale2") and not match.group("scale"):
+            scale = scale2  # "11 to 12 million"
+        point = first * scale
+        if second is not None:
+            is_and_without_between = " and " in match.group(0).lower() and not match.group("between")
+            if is_and_without_between:
+                # "539 drones and 11 missiles" is two numbers, not a range: cut.
+                end = match.start("number") + len(match.group("number"))
+                if match.group("scale"):
+                    end = match.end("scale")
+                low = high = point
+            else:
+                low, high = sorted((point, second * scale2))
+                qualifier, point = "range", None
+        else:
+            low, high = _interval(point, qualifier)
+    unit, things, unit_end = _unit(text, match, end)
+    if unit is None and match.group("vague") and not things:
+        return None  # "thousands" alone counts nothing we can name
+    quantity = Quantity(
+        text="",
+        start=match.start() + (len(match.group("between")) + 1 if match.group("between") else 0),
+        end=max(end, unit_end),
+        low=low,
+        high=high,
+        qualifier=qualifier,
+        unit=unit,
+        things=list(things),
+        point=point,
+    )
+    quantity.text = text[quantity.start : quantity.end]
+    quantity.role = _role(text, quantity.start, quantity.end)
+    return quantity
+
+
+def _infer_things(quantity: Quantity, earlier: list[Quantity]) -> None:
+    """A bare number names its things by context: "killing at least 14"
+    counts people; "of 83 missiles fired, 45 were shot down" counts missiles."""
+    if quantity.role in ("killed", "injured"):
+        quantity.things, quantity.unit = ["people"], "people"
+    elif earlier and earlier[-1].things and quantity.start - earlier[-1].end < 60:
+        quantity.things, quantity.unit = list(earlier[-1].things), earlier[-1].unit
+
+
+def _interval(value: float, qualifier: str) -> tuple[float, float]:
+    return {
+        "exact": (value, value),
+        "about": (value * 0.9, value * 1.1),
+        "almost": (value * 0.9, value),
+        "at_least": (value, INF),
+        "more_than": (value * (1 + 1e-9), INF),
+        "up_to": (0.0, value),
+        "fewer_than": (0.0, value * (1 - 1e-9)),
+    }[qualifier]
+
+
+_MODIFIER = r"(?:[\w’'-]+(?:\s+(?:and|or)\s+[\w’'-]+)?)"
+
+
+def _unit(text: str, match: re.Match, end: int) -> tuple[str | None, tuple[str, ...], int]:
+    """The currency, measure or counted thing(s) the number is about."""
+    currency = match.group("currency") or match.group("currency2")
+    after = text[end:]
+    measure = re.match(r"(?:-|\s*)(per cent|percent|%|km|kg|[a-z]+)\b", after, re.IGNORECASE)
+    if measure and measure.group(1).lower() in _MEASURES:
+        return _MEASURES[measure.group(1).lower()], (), end + measure.end()
+    if after.startswith("%"):
+        return "%", (), end + 1
+    word = re.match(r"\s*([a-z]+)\b", after, re.IGNORECASE)
+    if word and word.group(1).lower() in _CURRENCY_WORDS and not currency:
+        return _CURRENCY_WORDS[word.group(1).lower()], (), end + word.end()
+    if currency:
+        return _CURRENCY_SYMBOLS[currency.strip().lower()], (), end
+    things, things_end = _counted_things(text, end)
+    if things:
+        return things[0] if len(things) == 1 else "+".join(things), things, things_end
+    return None, (), end
+
+
+def _counted_noun_after(text: str, end: int) -> bool:
+    return bool(_counted_things(text, end)[0])
+
+
+def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int]:
+    """The head noun within a few words after the number ("539 Iran-designed
+    drones"), and a second one joined by "and" with no number of its own
+    ("500 drones and missiles": counted together)."""
+    # "83 Russian (and Iranian imported) missiles": asides don't break the phrase.
+    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 80])
+    words = list(re.finditer(r"[A-Za-z][\w’'-]*", window))
+    if words and words[0].start() > 3:
+        return (), end
+
+    for index, word in enumerate(words[:5]):
+        gap = window[(words[index - 1].end() if index else 0) : word.start()]
+        if re.search(r"[.;:()]|\d", gap):
+            break
+        thing = _counted(word.group())
+        if thing is None:
+            if word.group().lower() in ("of",) and index == 0:
+                continue  # "hundreds of Yemeni men"
+            continue
+        things = [thing]
+        thing_end = end + word.end()
+        rest = text[thing_end : thing_end + 40]
+        joined = re.match(r"\s+(?:and|or|&)\s+((?:[A-Za-z][\w’'-]*\s+){0,2}?)([A-Za-z][\w’'-]*)", rest)
+        if joined and not _states_a_number(joined.group(0)):
+            second = _counted(joined.group(2))
+            if second and second != thing:
+                things.append(second)
+                thing_end += joined.end()
+        return tuple(things), thing_end
+    return (), end
+
+
+def _states_a_number(text: str) -> bool:
+    return bool(re.search(rf"\d|\b(?:{_WORDS}|{_VAGUE_WORDS})\b", text, re.IGNORECASE))
+
+
+def _counted(word: str) -> str | None:
+    word = word.lower().strip("’'")
+    if word in COUNTED:
+        return COUNTED[word]
+    return None
+
+
+def _role(text: str, start: int, end: int) -> str | None:
+    """The action nearest to the number, in its clause."""
+    clause_start = max(text.rfind(";", 0, start), text.rfind(". ", 0, start)) + 1
+    clause_end_candidates = [i for i in (text.find(";", end), text.find(". ", end)) if i != -1]
+    clause_end = min(clause_end_candidates) if clause_end_candidates else len(text)
+    best: tuple[int, str] | None = None
+    for role, pattern in _ROLES:
+        for found in re.finditer(rf"\b(?:{pattern})\b", text[clause_start:clause_end], re.IGNORECASE):
+            # Verbs usually come first ("killed at least two"): measure the
+            # gap from a verb's end to the number, or from the number to a verb.
+            before_number = clause_start + found.end() <= start
+            distance = start - (clause_start + found.end()) if before_number else clause_start + found.start() - end
+            if not before_number and re.fullmatch(r"\s*(?:were|was|are|is|have been|had been|being)\s+", text[end : clause_start + found.start()]):
+                distance = -1  # "45 were shot down": the passive verb is the number's own
+
+            if best is None or distance < best[0]:
+                best = (distance, role)
+    return best[1] if best else None
+
+
+def _is_conversion(text: str, previous: Quantity, current: Quantity) -> bool:
+    """"€118 billion ($126 billion)": a currency given again in another
+    currency, in brackets, right after the first."""
+    between = text[previous.end : current.start]
+    currencies = {"USD", "EUR", "GBP"}
+    return (
+        previous.unit in currencies
+        and current.unit in currencies
+        and previous.unit != current.unit
+        and bool(re.fullmatch(r"\s*\(\s*", between))
+    )
