@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from . import ingest as ingest_stage
 from .answer import answer_question
 from .config import MAX_QUESTION_CHARS, Settings, bundled_path
 from .embed import MODEL_NAME, MiniLM, shared_model
 from .errors import InputError
-from .models import Answer, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StoreStatus
+from .models import Answer, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StatedClaim, StoreStatus
 from .retrieve import Retriever
-from .store import Store
+from .store import Store, StoreBatch
 
 # Files are embedded and written in batches: one model call and one store
 # write for many small files keeps ingest close to the model's own speed.
@@ -148,10 +150,17 @@ class Checker:
             return
         sources = [s for f in batch.files for s in f.sources]
         passages = [p for f in batch.files for p in f.passages]
+        claims = [c for f in batch.files for c in f.claims]
         # Passages are embedded alone: a title prefix drowns a short passage's topic.
         vectors = self.model.embed([p.text for p in passages])
         title_vectors = self.model.embed([s.title for s in sources])
-        self.store.replace_files(batch.paths, sources, passages, vectors, title_vectors)
+        self.store.replace_files(
+            batch.paths,
+            StoreBatch(sources, passages, claims),
+            passage_vectors=vectors,
+            title_vectors=title_vectors,
+            claim_vectors=_claim_vectors(claims, passages, vectors),
+        )
         for result in batch.results:
             self._record(report, result, on_file)
 
@@ -187,6 +196,21 @@ class Checker:
             embedding_model=MODEL_NAME,
             llm="none (extractive answers)",
         )
+
+
+def _claim_vectors(claims: list[StatedClaim], passages: list[Passage], vectors: np.ndarray) -> np.ndarray:
+    """A claim's context vector is its passage's: similar claims are found
+    by similar surroundings, at no extra embedding cost."""
+    by_source: dict[str, list[tuple[Passage, np.ndarray]]] = {}
+    for passage, vector in zip(passages, vectors):
+        by_source.setdefault(passage.source_id, []).append((passage, vector))
+    out = np.zeros((len(claims), vectors.shape[1] if len(vectors) else 384), dtype=np.float32)
+    for index, claim in enumerate(claims):
+        for passage, vector in by_source.get(claim.source_id, []):
+            if passage.start <= claim.start < passage.end:
+                out[index] = vector
+                break
+    return out
 
 
 def validate_question(question: str) -> str:

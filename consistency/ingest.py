@@ -1,4 +1,5 @@
-"""Files -> sources and passages: find, read, decode, clean, split, chunk.
+"""Files -> sources, passages and claims: find, read, decode, clean, split,
+chunk, extract.
 
 Nothing here touches the store; `Checker.ingest` hands the result to it.
 Every problem with a file becomes an `InputError` with a one-line message.
@@ -17,7 +18,8 @@ from pathlib import Path
 from .chunk import passage_spans
 from .clean import ARTICLE_BREAK, split_articles
 from .errors import InputError
-from .models import Passage, Source
+from .claims import extract_claims
+from .models import Passage, Source, StatedClaim
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 METADATA_FILE = "metadata.json"
@@ -36,6 +38,7 @@ class ReadFile:
     path: Path
     sources: list[Source]
     passages: list[Passage]
+    claims: list[StatedClaim]
     notes: list[str]
 
 
@@ -206,7 +209,7 @@ def read_file(
     if not articles:
         raise InputError(f"{path}: no article text found (only page furniture or markup)")
     content_hash = file_hash(raw)
-    sources, passages = [], []
+    sources, passages, claims = [], [], []
     for number, article in enumerate(articles, start=1):
         # A single-article page takes the curated title; parts keep their own.
         title = meta.get("title") if len(articles) == 1 and meta.get("title") else article.title
@@ -222,7 +225,8 @@ def read_file(
         )
         sources.append(source)
         passages.extend(make_passages(source, count_tokens))
-    return ReadFile(path=path, sources=sources, passages=passages, notes=notes)
+        claims.extend(extract_claims(source))
+    return ReadFile(path=path, sources=sources, passages=passages, claims=claims, notes=notes)
 
 
 def _body(article) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Source(BaseModel):
@@ -39,6 +39,9 @@ class Passage(BaseModel):
 class Quantity(BaseModel):
     """A stated amount as an interval. Conflicts are decided on these, by code."""
 
+    # Open intervals ("at least 14") have high = inf; keep it through JSON.
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
     text: str = Field(description="the words that state it, e.g. 'more than 330 missiles'")
     start: int = Field(description="offset of `text` in the sentence (or source) it was read from")
     end: int
@@ -48,8 +51,33 @@ class Quantity(BaseModel):
     qualifier: str = Field(description="exact, about, almost, at_least, more_than, up_to, fewer_than, range or vague")
     unit: str | None = Field(None, description="counted thing(s) joined by '+', a currency (USD) or a measure (km, %)")
     things: list[str] = Field(default_factory=list, description="counted things; two or more are counted together")
+    owner: str | None = Field(None, description="whose things, when the phrase says: 'Russian' in '48 Russian drones'")
     role: str | None = Field(None, description="launched, shot_down, killed, injured, deployed, pledged, ...")
     equivalent: str | None = Field(None, description="the same amount in another currency, as written")
+
+
+ClaimKind = Literal["numeric", "qualitative"]
+
+
+class StatedClaim(BaseModel):
+    """What one sentence of one source asserts: an amount (numeric) or a
+    classification (qualitative), with the sentence's span for citing it."""
+
+    id: str
+    source_id: str
+    title: str
+    published: str | None = None
+    start: int = Field(description="the sentence's span in the source text")
+    end: int
+    sentence: str
+    kind: ClaimKind
+    measure: str = Field(description="what is measured or classified: 'drones', 'drones+missiles', 'USD', 'missile class'")
+    quantity: Quantity | None = Field(None, description="numeric claims; offsets are into the source text")
+    category: str | None = Field(None, description="qualitative claims: the class asserted, e.g. 'intercontinental'")
+    claimant: str | None = Field(None, description="who says so, where the sentence names them")
+    scope: str | None = Field(None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'")
+    places: list[str] = Field(default_factory=list, description="places the sentence puts the event in")
+    source_places: list[str] = Field(default_factory=list, description="every place the source mentions")
 
 
 class Citation(BaseModel):

@@ -36,9 +36,10 @@ _SCALES = {
 }
 # Vague amounts: the interval a careful reader would accept.
 _VAGUE = {
-    "dozens": (24, 99), "scores": (40, 99), "hundreds": (200, 999), "thousands": (2000, 9999),
-    "tens of thousands": (20_000, 99_999), "hundreds of thousands": (200_000, 999_999),
-    "millions": (2e6, 9.99e6), "several": (3, 9), "a few": (2, 5), "a handful": (2, 6),
+    # Loose on purpose: "thousands of troops" is said of 11,000 troops too.
+    "dozens": (24, 199), "scores": (40, 199), "hundreds": (200, 1_999), "thousands": (2_000, 19_999),
+    "tens of thousands": (20_000, 199_999), "hundreds of thousands": (200_000, 1_999_999),
+    "millions": (2e6, 19.99e6), "several": (3, 9), "a few": (2, 5), "a handful": (2, 6),
 }
 _QUALIFIERS = {
     "about": "about", "approximately": "about", "around": "about", "some": "about", "roughly": "about",
@@ -77,7 +78,8 @@ _ROLES = [
     ("killed", r"kill\w*|dead|died|deaths?|lives"),
     ("injured", r"injur\w*|wound\w*"),
     ("launched", r"launch\w*|fired|used|attack\w*|struck|barrage|assault|strikes?"),
-    ("deployed", r"deploy\w*|stationed|sent|join\w*|presence|in russia"),
+    ("deployed", r"deploy\w*|stationed|sent|presence|in russia"),
+    ("fighting", r"join\w*|fight\w*|combat|front-line|frontline"),
     ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied"),
     ("captured", r"captur\w*|took control|seiz\w*|taken control"),
     ("repelled", r"repel\w*|repuls\w*"),
@@ -201,7 +203,7 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
                 qualifier, point = "range", None
         else:
             low, high = _interval(point, qualifier)
-    unit, things, unit_end = _unit(text, match, end)
+    unit, things, unit_end, owner = _unit(text, match, end)
     if unit is None and match.group("vague") and not things:
         return None  # "thousands" alone counts nothing we can name
     quantity = Quantity(
@@ -213,6 +215,7 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
         qualifier=qualifier,
         unit=unit,
         things=list(things),
+        owner=owner,
         point=point,
     )
     quantity.text = text[quantity.start : quantity.end]
@@ -225,7 +228,7 @@ def _infer_things(quantity: Quantity, earlier: list[Quantity]) -> None:
     counts people; "of 83 missiles fired, 45 were shot down" counts missiles."""
     if quantity.role in ("killed", "injured"):
         quantity.things, quantity.unit = ["people"], "people"
-    elif earlier and earlier[-1].things and quantity.start - earlier[-1].end < 60:
+    elif earlier and earlier[-1].things and quantity.start - earlier[-1].end < 60 and quantity.text[:1].isdigit():
         quantity.things, quantity.unit = list(earlier[-1].things), earlier[-1].unit
 
 
@@ -244,31 +247,39 @@ def _interval(value: float, qualifier: str) -> tuple[float, float]:
 _MODIFIER = r"(?:[\w’'-]+(?:\s+(?:and|or)\s+[\w’'-]+)?)"
 
 
-def _unit(text: str, match: re.Match, end: int) -> tuple[str | None, tuple[str, ...], int]:
+def _unit(text: str, match: re.Match, end: int) -> tuple[str | None, tuple[str, ...], int, str | None]:
     """The currency, measure or counted thing(s) the number is about."""
     currency = match.group("currency") or match.group("currency2")
     after = text[end:]
     measure = re.match(r"(?:-|\s*)(per cent|percent|%|km|kg|[a-z]+)\b", after, re.IGNORECASE)
     if measure and measure.group(1).lower() in _MEASURES:
-        return _MEASURES[measure.group(1).lower()], (), end + measure.end()
+        return _MEASURES[measure.group(1).lower()], (), end + measure.end(), None
     if after.startswith("%"):
-        return "%", (), end + 1
+        return "%", (), end + 1, None
     word = re.match(r"\s*([a-z]+)\b", after, re.IGNORECASE)
     if word and word.group(1).lower() in _CURRENCY_WORDS and not currency:
-        return _CURRENCY_WORDS[word.group(1).lower()], (), end + word.end()
+        return _CURRENCY_WORDS[word.group(1).lower()], (), end + word.end(), None
     if currency:
-        return _CURRENCY_SYMBOLS[currency.strip().lower()], (), end
-    things, things_end = _counted_things(text, end)
+        return _CURRENCY_SYMBOLS[currency.strip().lower()], (), end, None
+    things, things_end, owner = _counted_things(text, end)
     if things:
-        return things[0] if len(things) == 1 else "+".join(things), things, things_end
-    return None, (), end
+        return things[0] if len(things) == 1 else "+".join(things), things, things_end, owner
+    return None, (), end, None
 
 
 def _counted_noun_after(text: str, end: int) -> bool:
     return bool(_counted_things(text, end)[0])
 
 
-def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int]:
+def _owner(modifiers: list[str]) -> str | None:
+    """Whose things they are, when the phrase says: "48 Russian drones" vs
+    "six Ukrainian aerial drones" count different sides' drones."""
+    joined = " ".join(modifiers)
+    match = re.search(r"(?:North |South )?[A-Z][a-z]+(?:ian|ean|ese|ish|i)\b", joined)
+    return match.group() if match else None
+
+
+def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int, str | None]:
     """The head noun within a few words after the number ("539 Iran-designed
     drones"), and a second one joined by "and" with no number of its own
     ("500 drones and missiles": counted together)."""
@@ -276,16 +287,18 @@ def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int]:
     window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 80])
     words = list(re.finditer(r"[A-Za-z][\w’'-]*", window))
     if words and words[0].start() > 3:
-        return (), end
+        return (), end, None
 
     for index, word in enumerate(words[:5]):
         gap = window[(words[index - 1].end() if index else 0) : word.start()]
-        if re.search(r"[.;:()]|\d", gap):
+        if re.search(r"[.,;:()]|\d", gap):
             break
         thing = _counted(word.group())
         if thing is None:
-            if word.group().lower() in ("of",) and index == 0:
+            if word.group().lower() == "of" and index == 0:
                 continue  # "hundreds of Yemeni men"
+            if word.group().lower() in _PHRASE_ENDS:
+                break  # "One thing Russia needs is soldiers": the phrase ended
             continue
         things = [thing]
         thing_end = end + word.end()
@@ -296,8 +309,15 @@ def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int]:
             if second and second != thing:
                 things.append(second)
                 thing_end += joined.end()
-        return tuple(things), thing_end
-    return (), end
+        return tuple(things), thing_end, _owner([w.group() for w in words[:index]])
+    return (), end, None
+
+
+# Words that end a noun phrase: the counted noun must come before them.
+_PHRASE_ENDS = frozenset(
+    "is are was were be been has have had that which who whom whose of the a an to in on at for by with from as "
+    "than thing things needs need said says will would could can may might".split()
+)
 
 
 def _states_a_number(text: str) -> bool:

@@ -14,6 +14,7 @@ one-shot `consistency ask` should not pay.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from functools import cached_property
 import logging
 import uuid
@@ -24,8 +25,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import StoreError
-from .models import Filters, Passage, Source, SourceInfo
+from .models import Filters, Passage, Source, SourceInfo, StatedClaim
 
+CLAIMS = "consistency_claims"
 PASSAGES = "consistency_passages"
 SOURCES = "consistency_sources"
 META = "consistency_meta"
@@ -33,6 +35,15 @@ _COSINE = {"hnsw:space": "cosine"}
 _BATCH = 1000
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class StoreBatch:
+    """What a batch of files holds, written together."""
+
+    sources: list[Source]
+    passages: list[Passage]
+    claims: list[StatedClaim]
 
 
 @contextlib.contextmanager
@@ -75,6 +86,7 @@ class Store:
             self._client = self._connect(path, chroma_url)
             self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
             self._sources = self._client.get_or_create_collection(SOURCES, metadata=_COSINE, embedding_function=None)
+            self._claims = self._client.get_or_create_collection(CLAIMS, metadata=_COSINE, embedding_function=None)
             self._meta = self._client.get_or_create_collection(META, embedding_function=None)
 
     @cached_property
@@ -206,15 +218,16 @@ class Store:
     def replace_files(
         self,
         paths: list[str],
-        sources: list[Source],
-        passages: list[Passage],
+        batch: StoreBatch,
         passage_vectors: np.ndarray,
         title_vectors: np.ndarray,
+        claim_vectors: np.ndarray,
     ) -> None:
-        """Make the store hold exactly `sources` and `passages` for the files
-        at `paths` (one batch of writes for many files)."""
+        """Make the store hold exactly the batch's sources, passages and
+        claims for the files at `paths` (one round of writes for many files)."""
         from llama_index.core.schema import TextNode
 
+        sources, passages, claims = batch.sources, batch.passages, batch.claims
         path_of = {s.id: s.path for s in sources}
         chunks = {s.id: 0 for s in sources}
         for passage in passages:
@@ -244,22 +257,72 @@ class Store:
                     embeddings=title_vectors.tolist(),
                     metadatas=[_source_metadata(s, chunks[s.id]) for s in sources],
                 )
-            self._delete_stale(paths, keep_passages={p.id for p in passages})
+            self._write_claims(claims, claim_vectors, path_of)
+            self._delete_stale(paths, keep_passages={p.id for p in passages}, keep_claims={c.id for c in claims})
             gone = [source_id for source_id in old_sources if source_id not in chunks]
             if gone:
                 self._sources.delete(ids=gone)
             self._bump_revision()
 
-    def _delete_stale(self, paths: list[str], keep_passages: set[str]) -> None:
+    def _write_claims(self, claims: list[StatedClaim], vectors: np.ndarray, path_of: dict[str, str]) -> None:
+        for begin in range(0, len(claims), _BATCH):
+            chunk = claims[begin : begin + _BATCH]
+            self._claims.upsert(
+                ids=[c.id for c in chunk],
+                documents=[c.sentence for c in chunk],
+                embeddings=vectors[begin : begin + _BATCH].tolist(),
+                metadatas=[_claim_metadata(c, path_of[c.source_id]) for c in chunk],
+            )
+
+    def _delete_stale(self, paths: list[str], keep_passages: set[str], keep_claims: set[str]) -> None:
         if not paths:
             return
-        existing = self._passages.get(where={"path": {"$in": paths}}, include=[])["ids"]
-        stale = [i for i in existing if i not in keep_passages]
-        for begin in range(0, len(stale), _BATCH):
-            self._passages.delete(ids=stale[begin : begin + _BATCH])
+        for collection, keep in ((self._passages, keep_passages), (self._claims, keep_claims)):
+            existing = collection.get(where={"path": {"$in": paths}}, include=[])["ids"]
+            stale = [i for i in existing if i not in keep]
+            for begin in range(0, len(stale), _BATCH):
+                collection.delete(ids=stale[begin : begin + _BATCH])
+
+    # ---- claims --------------------------------------------------------
+
+    def claims_of(self, source_ids: list[str]) -> list[StatedClaim]:
+        if not source_ids:
+            return []
+        with _store_errors("read", self.location):
+            got = self._claims.get(where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas"])
+        return [_claim(meta) for meta in got["metadatas"]]
+
+    def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
+        """Every claim with its context vector, for the corpus-wide audit."""
+        claims: list[tuple[StatedClaim, np.ndarray]] = []
+        with _store_errors("read", self.location):
+            total = self._claims.count()
+            for offset in range(0, total, 5000):
+                got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
+                claims.extend((_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"]))
+        return claims
+
+    def claim_count(self) -> int:
+        with _store_errors("read", self.location):
+            return self._claims.count()
 
     def _bump_revision(self) -> None:
         self._meta.upsert(ids=["revision"], documents=[uuid.uuid4().hex], embeddings=[[0.0]])
+
+
+def _claim_metadata(claim: StatedClaim, path: str) -> dict:
+    return {
+        "source_id": claim.source_id,
+        "path": path,
+        "measure": claim.measure,
+        "kind": claim.kind,
+        "role": (claim.quantity.role if claim.quantity else None) or "",
+        "claim": claim.model_dump_json(),
+    }
+
+
+def _claim(meta: dict) -> StatedClaim:
+    return StatedClaim.model_validate_json(meta["claim"])
 
 
 def _passage_metadata(passage: Passage, path: str) -> dict:

@@ -29,7 +29,7 @@ def only(text: str):
         ("fewer than 50 tanks remain", 0, 50, "fewer_than", "tanks"),
         ("approximately 1,200 casualties daily", 1_080, 1_320, "about", "casualties"),
         ("almost 80 ballistic missiles", 72, 80, "almost", "missiles"),
-        ("Hundreds of Yemeni men have been recruited", 200, 999, "vague", "people"),
+        ("Hundreds of Yemeni men have been recruited", 200, 1_999, "vague", "people"),
         ("three Patriot systems to Kyiv", 3, 3, "exact", "systems"),
         ("a dozen drones", 12, 12, "exact", "drones"),
         ("a $2.2 billion aid package", 2.2e9, 2.2e9, "exact", "USD"),

@@ -1,0 +1,336 @@
+"""Claims -> conflicts, decided by code: which claims measure the same thing
+of the same event, and whether their intervals can both be true.
+
+Same thing: the counted things overlap, the roles agree (launched is not
+shot down), the period agrees (a month's total is not one night's attack),
+the sources' dates are within a month, and the surroundings are similar
+(cosine of the claims' context vectors). Two claims from one sentence are
+never compared: they are a breakdown, not a disagreement.
+
+Then: intervals overlap -> consistent ("estimates vary" when loose);
+they do not -> a numeric conflict, minor or major by the relative gap,
+with the likely cause named. A combined count ("500 drones and missiles")
+is compared with the sum of a breakdown ("539 drones" + "11 missiles" =
+550) when the other source gives one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from .models import Quantity, StatedClaim
+from .store import date_bounds
+
+CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different sources
+SAME_SOURCE_SIMILARITY = 0.35  # one article is mostly about one event
+MAJOR_GAP = 0.25  # relative gap at which a numeric conflict is major
+DATE_SLACK_DAYS = 31
+ROUND_TOLERANCE = 0.05  # "10,000" is read as 9,500-10,500
+PROPERTY_UNITS = {"km", "kg", "miles", "m", "tonnes", "%"}
+
+
+@dataclass
+class Side:
+    claims: list[StatedClaim]  # one claim, or the parts of a breakdown
+    low: float
+    high: float
+    label: str  # "500 drones and missiles", "539 drones + 11 missiles = 550"
+
+    @property
+    def stated(self) -> float | None:
+        """The figure as the source states it (a breakdown's sum)."""
+        points = [c.quantity.point for c in self.claims if c.quantity]
+        return sum(points) if points and None not in points else None
+
+
+@dataclass
+class Disagreement:
+    kind: str  # numeric | qualitative
+    severity: str  # minor | major
+    summary: str
+    explanation: str
+    sides: list[Side]
+    gap: float = 0.0
+
+    @property
+    def claims(self) -> list[StatedClaim]:
+        return [claim for side in self.sides for claim in side.claims]
+
+    def key(self) -> frozenset[str]:
+        return frozenset(claim.id for claim in self.claims)
+
+
+@dataclass
+class ClaimSet:
+    """Claims with their context vectors, indexed by sentence for breakdowns."""
+
+    claims: list[StatedClaim]
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_sentence: dict[tuple[str, int], list[StatedClaim]] = {}
+        for claim in self.claims:
+            self.by_sentence.setdefault((claim.source_id, claim.start), []).append(claim)
+
+    def siblings(self, claim: StatedClaim) -> list[StatedClaim]:
+        return self.by_sentence.get((claim.source_id, claim.start), [])
+
+    def similarity(self, a: StatedClaim, b: StatedClaim) -> float:
+        va, vb = self.vectors.get(a.id), self.vectors.get(b.id)
+        return float(va @ vb) if va is not None and vb is not None else 1.0
+
+
+def find_conflicts(claim_set: ClaimSet, pairs: Iterable[tuple[StatedClaim, StatedClaim]] | None = None) -> list[Disagreement]:
+    """Conflicts among the claims (all pairs, or the candidate pairs given),
+    most severe first, each pair of claims reported once."""
+    candidates = pairs if pairs is not None else combinations(claim_set.claims, 2)
+    found: dict[frozenset[str], Disagreement] = {}
+    for a, b in candidates:
+        disagreement = compare(a, b, claim_set)
+        if disagreement is not None and disagreement.key() not in found:
+            found[disagreement.key()] = disagreement
+    numeric = [d for d in found.values() if d.kind == "numeric"]
+    qualitative = _merge_qualitative([d for d in found.values() if d.kind == "qualitative"])
+    return rank(_drop_redundant(numeric) + qualitative)
+
+
+def rank(disagreements: list[Disagreement]) -> list[Disagreement]:
+    return sorted(disagreements, key=lambda d: (d.severity != "major", -d.gap))
+
+
+def compare(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
+    if not same_subject(a, b, claim_set):
+        return None
+    if a.kind == "qualitative":
+        return _qualitative(a, b) if a.category != b.category else None
+    return _numeric(a, b, claim_set)
+
+
+def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
+    """Could these two claims be about the same measure of the same event?"""
+    if a.id == b.id or (a.source_id == b.source_id and a.start == b.start) or a.kind != b.kind:
+        return False
+    if a.kind == "numeric":
+        qa, qb = a.quantity, b.quantity
+        same_measure = bool(set(qa.things) & set(qb.things)) if qa.things and qb.things else qa.unit == qb.unit
+        if not same_measure or (qa.role and qb.role and qa.role != qb.role) or a.scope != b.scope:
+            return False
+        if qa.owner and qb.owner and qa.owner != qb.owner:
+            return False  # 48 Russian drones, six Ukrainian drones
+        if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id:
+            return False  # a range in km belongs to one weapon; articles rarely name which
+    elif a.measure != b.measure:
+        return False
+    if not _dates_compatible(a.published, b.published) or _elsewhere(a, b) or _elsewhere(b, a):
+        return False
+    threshold = SAME_SOURCE_SIMILARITY if a.source_id == b.source_id else CROSS_SOURCE_SIMILARITY
+    return claim_set.similarity(a, b) >= threshold
+
+
+def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
+    """a happened somewhere b's source never mentions: a different event
+    (the Sumy strike is not the Dnipro strike)."""
+    return bool(set(a.places) - set(b.source_places))
+
+
+def _dates_compatible(first: str | None, second: str | None) -> bool:
+    if not first or not second:
+        return True
+    low_a, high_a = date_bounds(first)
+    low_b, high_b = date_bounds(second)
+    if not (low_a and low_b):
+        return True
+    return _days(max(low_a, low_b)) - _days(min(high_a, high_b)) <= DATE_SLACK_DAYS
+
+
+def _days(yyyymmdd: int) -> int:
+    year, rest = divmod(yyyymmdd, 10000)
+    month, day = divmod(rest, 100)
+    return year * 372 + month * 31 + day  # monotone is all that matters here
+
+
+# ---- numeric ---------------------------------------------------------------
+
+
+def _numeric(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
+    side_a, side_b = _side(a, b, claim_set), _side(b, a, claim_set)
+    if side_a is None or side_b is None:
+        return None  # a part and a whole with no breakdown: not comparable
+    if side_a.low <= side_b.high and side_b.low <= side_a.high:
+        return None  # both can be true
+    gap = _relative_gap(side_a, side_b)
+    severity = "major" if gap >= MAJOR_GAP else "minor"
+    first, second = sorted((side_a, side_b), key=lambda side: side.low)
+    measure = _measure_name(a, b)
+    return Disagreement(
+        kind="numeric",
+        severity=severity,
+        summary=f"{measure}: {first.label} vs {second.label}",
+        explanation=_explain(side_a, side_b, gap),
+        sides=[side_a, side_b],
+        gap=gap,
+    )
+
+
+def _side(claim: StatedClaim, other: StatedClaim, claim_set: ClaimSet) -> Side | None:
+    """The interval this claim puts on what `other` measures. A breakdown
+    (539 drones + 11 missiles) is summed when `other` counts the same things
+    together; a part alone cannot be compared with a whole."""
+    mine, theirs = set(claim.quantity.things), set(other.quantity.things)
+    if not mine or not theirs or mine >= theirs:
+        low, high = _tolerant(claim.quantity)
+        return Side([claim], low, high, _label(claim.quantity))
+    parts = _breakdown(claim, theirs, claim_set)
+    if parts is None:
+        # Only a part of what the other counts: it may not exceed the whole.
+        low, high = _tolerant(claim.quantity)
+        other_low, other_high = _tolerant(other.quantity)
+        if low > other_high:
+            return Side([claim], low, high, f"{_label(claim.quantity)} alone")
+        return None
+    low = sum(_tolerant(p.quantity)[0] for p in parts)
+    high = sum(_tolerant(p.quantity)[1] for p in parts)
+    total = _number(sum(p.quantity.point or p.quantity.low for p in parts))
+    label = " + ".join(_label(p.quantity) for p in parts) + f" = {total}"
+    return Side(parts, low, high, label)
+
+
+def _breakdown(claim: StatedClaim, things: set[str], claim_set: ClaimSet) -> list[StatedClaim] | None:
+    parts: dict[str, StatedClaim] = {}
+    for sibling in claim_set.siblings(claim):
+        sibling_things = sibling.quantity.things if sibling.quantity else []
+        if len(sibling_things) == 1 and sibling_things[0] in things and sibling.quantity.role == claim.quantity.role:
+            parts.setdefault(sibling_things[0], sibling)
+    return [parts[thing] for thing in sorted(things)] if set(parts) == things else None
+
+
+def _tolerant(quantity: Quantity) -> tuple[float, float]:
+    """A round figure stated as exact ("a 10,000-strong force") is read as
+    approximate: reporters round."""
+    if quantity.qualifier == "exact" and quantity.point and _is_round(quantity.point):
+        return quantity.point * (1 - ROUND_TOLERANCE), quantity.point * (1 + ROUND_TOLERANCE)
+    return quantity.low, quantity.high
+
+
+def _is_round(value: float) -> bool:
+    if value < 100 or value != int(value):
+        return False
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    return value % magnitude == 0 or (magnitude >= 100 and value % (magnitude // 2) == 0)
+
+
+def _relative_gap(a: Side, b: Side) -> float:
+    lower, upper = sorted((a, b), key=lambda side: side.low)
+    gap = upper.low - lower.high
+    scale = max(abs(upper.low), abs(lower.high) if math.isfinite(lower.high) else 0.0, 1e-9)
+    return gap / scale
+
+
+def _explain(a: Side, b: Side, gap: float) -> str:
+    causes = []
+    claims_a, claims_b = a.claims, b.claims
+    if len(claims_a) > 1 or len(claims_b) > 1:
+        whole, parts = (b, a) if len(claims_a) > 1 else (a, b)
+        things = " and ".join(whole.claims[0].quantity.things)
+        causes.append(
+            f"aggregation vs breakdown: one source counts {things} together ({whole.label}); "
+            f"the other gives them separately ({parts.label})"
+        )
+    elif any(label.endswith("alone") for label in (a.label, b.label)):
+        causes.append("a part reported as larger than the whole: one figure counts several things together")
+    first, second = claims_a[0], claims_b[0]
+    if first.claimant and second.claimant and first.claimant != second.claimant:
+        causes.append(f"different claimants ({first.claimant} vs {second.claimant})")
+    if first.published and second.published and first.published != second.published:
+        causes.append(f"different report dates ({first.published} vs {second.published}); the later may be an update")
+    round_figures = [c.quantity.text for c in (first, second) if c.quantity.point and _is_round(c.quantity.point)]
+    if round_figures and gap < 0.15:
+        causes.append(f"rounding ({', '.join(round_figures)} looks rounded)")
+    if first.source_id == second.source_id:
+        causes.append("both figures are in the same article")
+    if a.stated is not None and b.stated is not None:
+        low, high = sorted((a.stated, b.stated))
+        gap_text = f"The figures are {_number(low)} and {_number(high)}, {(high - low) / high:.0%} apart."
+    else:
+        gap_text = f"The figures are {gap:.0%} apart even at the ends of their ranges."
+    return gap_text + (" Likely cause: " + "; ".join(causes) + "." if causes else " No cause is stated in the sources.")
+
+
+def _measure_name(a: StatedClaim, b: StatedClaim) -> str:
+    things = sorted(set(a.quantity.things) | set(b.quantity.things)) or [a.quantity.unit or "amount"]
+    role = a.quantity.role or b.quantity.role
+    return " and ".join(things) + (f" {role.replace('_', ' ')}" if role else "")
+
+
+def _label(quantity: Quantity) -> str:
+    return quantity.text
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _drop_redundant(disagreements: list[Disagreement]) -> list[Disagreement]:
+    """A breakdown conflict (500 vs 539 + 11 = 550) supersedes the same
+    claims' part-vs-whole conflict (500 vs 539 alone)."""
+    covered = [d.key() for d in disagreements if any(len(side.claims) > 1 for side in d.sides)]
+    return [d for d in disagreements if any(len(s.claims) > 1 for s in d.sides) or not any(d.key() < key for key in covered)]
+
+
+# ---- qualitative -----------------------------------------------------------
+
+
+def _qualitative(a: StatedClaim, b: StatedClaim) -> Disagreement:
+    who_a, who_b = a.claimant or "one account", b.claimant or "another account"
+    return Disagreement(
+        kind="qualitative",
+        severity="major",
+        summary=f"{a.measure}: {a.category} ({who_a}) vs {b.category} ({who_b})",
+        explanation=(
+            f"{who_a} calls it {_article(a.category)} {a.category} missile; {who_b} calls it {_article(b.category)} "
+            f"{b.category} missile. Both cannot be right; the sources attribute each class to its claimant."
+        ),
+        sides=[Side([a], 0, 0, f"{a.category} ({who_a})"), Side([b], 0, 0, f"{b.category} ({who_b})")],
+        gap=1.0,
+    )
+
+
+def _merge_qualitative(disagreements: list[Disagreement]) -> list[Disagreement]:
+    """One conflict per pair of classes about one event, each side listing
+    everyone who asserts its class."""
+    merged: dict[frozenset[str], list[StatedClaim]] = {}
+    for disagreement in disagreements:
+        categories = frozenset(c.category for c in disagreement.claims)
+        bucket = merged.setdefault(categories, [])
+        bucket.extend(c for c in disagreement.claims if c.id not in {x.id for x in bucket})
+    results = []
+    for categories, claims in merged.items():
+        sides = []
+        for category in sorted(categories):
+            members = [c for c in claims if c.category == category]
+            who = sorted({c.claimant for c in members if c.claimant}) or ["unattributed"]
+            sides.append(Side(members, 0, 0, f"{category} ({', '.join(who)})"))
+        first, second = sides
+        results.append(
+            Disagreement(
+                kind="qualitative",
+                severity="major",
+                summary=f"{claims[0].measure}: {first.label} vs {second.label}",
+                explanation=(
+                    f"The sources disagree on what kind of missile it was: {first.label} against {second.label}. "
+                    "Both classes cannot be right; each is attributed to whoever asserts it."
+                ),
+                sides=sides,
+                gap=1.0,
+            )
+        )
+    return results
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
