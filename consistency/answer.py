@@ -1,4 +1,5 @@
-"""Passages -> answer: the sentences that answer, each cited by its exact span.
+"""Passages and claims -> answer: the sentences that answer, each cited by
+its exact span, the claims that fit the question, and their conflicts.
 
 Extractive: every statement in the answer is a sentence of a source, quoted
 verbatim and checked against the stored source text before it is shown.
@@ -7,15 +8,16 @@ When no sentence answers well enough the answer abstains (`not_found`).
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
+from itertools import combinations
 
 from .chunk import sentence_spans
-from .models import Answer, Citation, Passage, Source
+from .conflicts import ClaimSet, Disagreement, different_event, find_conflicts
+from .cite import Citations
+from .models import Answer, Citation, Conflict, Passage, Source, StatedClaim
+from .quantities import Focus
 from .retrieve import LexicalIndex, terms
-
-log = logging.getLogger(__name__)
 
 # Calibrated on the bundled corpus (tests/test_answer.py holds the cases):
 # answerable questions score >= 0.55 coverage with cosine >= 0.35; the
@@ -24,6 +26,7 @@ MIN_COVERAGE = 0.6
 MIN_COSINE = 0.15
 KEEP_RELATIVE = 0.6  # keep sentences scoring within 60% of the best
 MAX_SENTENCES = 4
+RELEVANT_COVERAGE = 0.45  # a sentence this relevant may hold claims that answer
 CONTEXT_WEIGHT = 0.5
 
 NOT_FOUND_TEXT = "The stored sources do not answer this question."
@@ -44,22 +47,91 @@ class ScoredSentence:
         return 0.7 * self.coverage + 0.3 * self.cosine
 
 
-def answer_question(question: str, passages: list[Passage], sources: dict[str, Source], lexical: LexicalIndex) -> Answer:
+def answer_question(
+    question: str,
+    passages: list[Passage],
+    sources: dict[str, Source],
+    lexical: LexicalIndex,
+    claim_set: ClaimSet,
+) -> Answer:
     scored = score_sentences(question, passages, sources, lexical)
     if not scored or not _answers(scored[0]):
-        return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
-    chosen = _choose(scored)
-    citations = verified_citations(chosen, sources)
-    if not citations:
-        return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
+        return _not_found(question)
+    focus = Focus(question)
+    matching = matching_claims(scored, claim_set, focus) if focus else []
+    disagreements = find_conflicts(claim_set, combinations(matching, 2))
+    chosen = _same_event_only(_choose(scored), matching)
+    citations = Citations(chosen + conflict_sentences(disagreements, chosen), sources)
+    if not citations.list:
+        return _not_found(question)
+    conflicts = [citations.conflict(d) for d in disagreements if citations.covers(d)]
+    return Answer(
+        question=question,
+        status="conflict" if conflicts else "answered",
+        answer=_compose(citations.list, conflicts),
+        citations=citations.list,
+        claims=[citations.claim(c) for c in matching if citations.id_of(c)],
+        conflicts=conflicts,
+    )
+
+
+def _not_found(question: str) -> Answer:
+    return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
+
+
+def matching_claims(scored: list[ScoredSentence], claim_set: ClaimSet, focus: Focus) -> list[StatedClaim]:
+    """Claims that fit what the question asks, in sentences relevant to it."""
+    relevant = {(s.source_id, s.start) for s in scored if s.coverage >= RELEVANT_COVERAGE}
+    return [c for c in claim_set.claims if (c.source_id, c.start) in relevant and focus.matches(c)]
+
+
+def _same_event_only(chosen: list[ScoredSentence], matching: list[StatedClaim]) -> list[ScoredSentence]:
+    """Drop answer sentences whose fitting claims are all about another event
+    than the best sentence's (the 48-drone attack of 2024 is not the record
+    attack of 2025)."""
+    by_sentence: dict[tuple[str, int], list[StatedClaim]] = {}
+    for claim in matching:
+        by_sentence.setdefault((claim.source_id, claim.start), []).append(claim)
+    anchors = next((by_sentence[(s.source_id, s.start)] for s in chosen if (s.source_id, s.start) in by_sentence), [])
+    if not anchors:
+        return chosen
+    return [
+        sentence
+        for sentence in chosen
+        if not (claims := by_sentence.get((sentence.source_id, sentence.start)))
+        or any(not different_event(a, c) for a in anchors for c in claims)
+    ]
+
+
+def conflict_sentences(disagreements: list[Disagreement], chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Every side of a conflict is cited, even if its sentence ranked lower."""
+    have = {(s.source_id, s.start) for s in chosen}
+    extra = []
+    for claim in (c for d in disagreements for c in d.claims):
+        if (claim.source_id, claim.start) not in have:
+            have.add((claim.source_id, claim.start))
+            extra.append(ScoredSentence(claim.source_id, claim.start, claim.end, 0.0, 0.0))
+    return extra
+
+
+def _compose(citations: list[Citation], conflicts: list[Conflict]) -> str:
+    """The cited sentences, then each conflict in plain words; every
+    statement carries its [n]."""
     text = " ".join(f"{c.quote} [{c.id}]" for c in citations)
-    return Answer(question=question, status="answered", answer=text, citations=citations)
+    for conflict in conflicts:
+        sides = " vs ".join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
+        text += f"\n\nThe sources disagree ({conflict.severity} {conflict.kind} conflict): {sides}. {conflict.explanation}"
+    return text
 
 
-def score_sentences(question: str, passages: list[Passage], sources: dict[str, Source], lexical: LexicalIndex) -> list[ScoredSentence]:
+def score_sentences(
+    question: str, passages: list[Passage], sources: dict[str, Source], lexical: LexicalIndex, ignore_numbers: bool = False
+) -> list[ScoredSentence]:
     """Every sentence of the passages, best first. Coverage is the share of
-    the question's information (idf-weighted terms) that the sentence holds."""
-    weights = {t: lexical.idf(t) for t in set(terms(question))}
+    the question's information (idf-weighted terms) that the sentence holds.
+    A claim under check ignores its own numbers: they are compared by code,
+    and a wrong figure must still find the sentence that contradicts it."""
+    weights = {t: lexical.idf(t) for t in set(terms(question)) if not (ignore_numbers and t[:1].isdigit())}
     total = sum(weights.values()) or 1.0
     wants_number = bool(_QUANTITY_QUESTION.search(question))
     scored: list[ScoredSentence] = []
@@ -111,22 +183,3 @@ def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
                 chosen.append(sentence)
                 taken.add(sentence.source_id)
     return chosen
-
-
-def verified_citations(spans: list[ScoredSentence], sources: dict[str, Source]) -> list[Citation]:
-    """Citations numbered from 1; a span whose text is not the stored source
-    text (a stale or corrupt record) is dropped and logged, never shown."""
-    citations: list[Citation] = []
-    for span in spans:
-        source = sources[span.source_id]
-        quote = source.text[span.start : span.end]
-        citation = Citation(id=len(citations) + 1, source=source.id, title=source.title, quote=quote, start=span.start, end=span.end)
-        if verify(citation, source):
-            citations.append(citation)
-        else:
-            log.warning("dropped a citation that is not verbatim in %s [%d:%d]", source.id, span.start, span.end)
-    return citations
-
-
-def verify(citation: Citation, source: Source) -> bool:
-    return bool(citation.quote) and source.text[citation.start : citation.end] == citation.quote

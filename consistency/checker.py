@@ -20,11 +20,14 @@ import numpy as np
 
 from . import ingest as ingest_stage
 from .answer import answer_question
+from .audit import audit as run_audit
+from .conflicts import ClaimSet
 from .config import MAX_QUESTION_CHARS, Settings, bundled_path
 from .embed import MODEL_NAME, MiniLM, shared_model
 from .errors import InputError
-from .models import Answer, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StatedClaim, StoreStatus
+from .models import Answer, AuditReport, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StatedClaim, StoreStatus, Verdict
 from .retrieve import Retriever
+from .verify import check_claim
 from .store import Store, StoreBatch
 
 # Files are embedded and written in batches: one model call and one store
@@ -169,8 +172,23 @@ class Checker:
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
         question = validate_question(question)
         passages = self.retriever.retrieve(question, top_k or self.settings.top_k, filters)
-        sources = self.store.sources([p.source_id for p in passages])
-        return answer_question(question, passages, sources, self.retriever.lexical())
+        source_ids = [p.source_id for p in passages]
+        sources = self.store.sources(source_ids)
+        claims = ClaimSet.of(self.store.claims_of(source_ids))
+        return answer_question(question, passages, sources, self.retriever.lexical(), claims)
+
+    def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:
+        """Is this claim supported, contradicted or disputed by the sources?"""
+        claim = validate_question(claim, what="claim")
+        passages = self.retriever.retrieve(claim, top_k or self.settings.top_k, filters)
+        source_ids = [p.source_id for p in passages]
+        sources = self.store.sources(source_ids)
+        claims = ClaimSet.of(self.store.claims_of(source_ids))
+        return check_claim(claim, passages, sources, self.retriever.lexical(), claims)
+
+    def audit(self, limit: int | None = None) -> AuditReport:
+        """Every conflict in the store, most severe first."""
+        return run_audit(self.store, limit)
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self.retriever.retrieve(validate_question(question), top_k or self.settings.top_k, filters)
@@ -213,11 +231,11 @@ def _claim_vectors(claims: list[StatedClaim], passages: list[Passage], vectors: 
     return out
 
 
-def validate_question(question: str) -> str:
+def validate_question(question: str, what: str = "question") -> str:
     question = (question or "").strip()
     if not question:
-        raise InputError("the question is empty")
+        raise InputError(f"the {what} is empty")
     if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+        raise InputError(f"the {what} is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
     return question
 

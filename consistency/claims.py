@@ -86,6 +86,18 @@ _SCOPES = [
 ]
 
 
+def group_keys(claim: StatedClaim) -> list[str]:
+    """The groups within which a claim can conflict with others: each counted
+    thing ("500 drones and missiles" is in both drones and missiles), else
+    its unit, else its measure. Stored as flags so neighbours are found
+    inside a group."""
+    if claim.quantity is None:
+        return ["measure_" + re.sub(r"\W+", "_", claim.measure)]
+    if claim.quantity.things:
+        return ["thing_" + thing for thing in claim.quantity.things]
+    return ["unit_" + re.sub(r"\W+", "_", claim.quantity.unit or "none")]
+
+
 def find_scope(sentence: str) -> str | None:
     """The period an amount covers, when the sentence says: 'in june' (a
     month's total), 'daily' (a rate), 'cumulative'. None: one event."""

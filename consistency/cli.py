@@ -20,6 +20,7 @@ from .checker import Checker, validate_question
 from .config import Settings
 from .errors import ConsistencyError
 from .models import Filters
+from .report import audit_html
 
 app = typer.Typer(
     help="Answer questions from your sources with verified citations, and see where the sources disagree.",
@@ -104,6 +105,56 @@ def ask(
         print(result.model_dump_json(indent=2))
     else:
         render.answer(out, result)
+
+
+@app.command()
+@user_errors
+def check(
+    claim: Annotated[str, typer.Argument(help="A claim to check, e.g. \"Russia launched 500 drones in the record attack\".", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Check a claim: supported, contradicted, disputed (the sources disagree) or not found."""
+    validate_question(claim, what="claim")
+    checker = _checker(store, chroma_url)
+    _bootstrap_if_new(checker, quiet=json)
+    result = checker.check(claim, top_k=top_k)
+    if json:
+        print(result.model_dump_json(indent=2))
+    else:
+        render.verdict(out, result)
+
+
+@app.command()
+@user_errors
+def audit(
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Show only the N most severe conflicts.")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report to this file.", dir_okay=False)] = None,
+    json: JsonOption = False,
+) -> None:
+    """Every conflict in the store, most severe first, without a question."""
+    checker = _checker(store, chroma_url)
+    _bootstrap_if_new(checker, quiet=json)
+    report = checker.audit(limit=limit)
+    if html:
+        _write_report(html, report)
+    if json:
+        print(report.model_dump_json(indent=2))
+    else:
+        render.audit(out, report)
+        if html:
+            err.print(f"wrote {html}")
+
+
+def _write_report(path: Path, report) -> None:
+    try:
+        path.write_text(audit_html(report), encoding="utf-8")
+    except OSError as error:
+        raise ConsistencyError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:

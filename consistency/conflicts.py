@@ -30,7 +30,7 @@ CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different source
 SAME_SOURCE_SIMILARITY = 0.35  # one article is mostly about one event
 MAJOR_GAP = 0.25  # relative gap at which a numeric conflict is major
 DATE_SLACK_DAYS = 31
-ROUND_TOLERANCE = 0.05  # "10,000" is read as 9,500-10,500
+ROUND_TOLERANCE = 0.025  # "10,000" is read as 9,750-10,250
 PROPERTY_UNITS = {"km", "kg", "miles", "m", "tonnes", "%"}
 
 
@@ -71,6 +71,10 @@ class ClaimSet:
 
     claims: list[StatedClaim]
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pairs: list[tuple[StatedClaim, np.ndarray]]) -> "ClaimSet":
+        return cls([claim for claim, _ in pairs], {claim.id: vector for claim, vector in pairs})
 
     def __post_init__(self) -> None:
         self.by_sentence: dict[tuple[str, int], list[StatedClaim]] = {}
@@ -118,7 +122,8 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
     if a.kind == "numeric":
         qa, qb = a.quantity, b.quantity
         same_measure = bool(set(qa.things) & set(qb.things)) if qa.things and qb.things else qa.unit == qb.unit
-        if not same_measure or (qa.role and qb.role and qa.role != qb.role) or a.scope != b.scope:
+        same_scope = a.scope == b.scope or a.context_free or b.context_free
+        if not same_measure or (qa.role and qb.role and qa.role != qb.role) or not same_scope:
             return False
         if qa.owner and qb.owner and qa.owner != qb.owner:
             return False  # 48 Russian drones, six Ukrainian drones
@@ -126,16 +131,22 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
             return False  # a range in km belongs to one weapon; articles rarely name which
     elif a.measure != b.measure:
         return False
-    if not _dates_compatible(a.published, b.published) or _elsewhere(a, b) or _elsewhere(b, a):
+    if different_event(a, b):
         return False
     threshold = SAME_SOURCE_SIMILARITY if a.source_id == b.source_id else CROSS_SOURCE_SIMILARITY
     return claim_set.similarity(a, b) >= threshold
 
 
+def different_event(a: StatedClaim, b: StatedClaim) -> bool:
+    """Dates more than a month apart, or a place one names that the other's
+    source never mentions."""
+    return not _dates_compatible(a.published, b.published) or _elsewhere(a, b) or _elsewhere(b, a)
+
+
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
     """a happened somewhere b's source never mentions: a different event
     (the Sumy strike is not the Dnipro strike)."""
-    return bool(set(a.places) - set(b.source_places))
+    return not b.context_free and bool(set(a.places) - set(b.source_places))
 
 
 def _dates_compatible(first: str | None, second: str | None) -> bool:
@@ -175,6 +186,14 @@ def _numeric(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreemen
         sides=[side_a, side_b],
         gap=gap,
     )
+
+
+def comparable(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
+    """Can the two be set against each other at all? (Not a part against a
+    whole when no breakdown gives the rest.)"""
+    if a.kind == "qualitative":
+        return a.measure == b.measure
+    return _side(a, b, claim_set) is not None and _side(b, a, claim_set) is not None
 
 
 def _side(claim: StatedClaim, other: StatedClaim, claim_set: ClaimSet) -> Side | None:
@@ -272,6 +291,9 @@ def _label(quantity: Quantity) -> str:
 
 
 def _number(value: float) -> str:
+    for scale, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.3g}{suffix}"
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 

@@ -24,7 +24,7 @@ from .models import Passage, Source, StatedClaim
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 METADATA_FILE = "metadata.json"
 # Bumped when cleaning or chunking changes, so that re-ingest redoes old files.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass

@@ -78,6 +78,7 @@ class StatedClaim(BaseModel):
     scope: str | None = Field(None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'")
     places: list[str] = Field(default_factory=list, description="places the sentence puts the event in")
     source_places: list[str] = Field(default_factory=list, description="every place the source mentions")
+    context_free: bool = Field(False, description="a claim under check, with no article around it: any period or place fits")
 
 
 class Citation(BaseModel):
@@ -123,6 +124,30 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     claims: list[Claim] = []
     conflicts: list[Conflict] = []
+
+
+VerdictLabel = Literal["supported", "contradicted", "disputed", "not_found"]
+
+
+class Verdict(BaseModel):
+    """A claim checked against the stored sources."""
+
+    claim: str
+    verdict: VerdictLabel
+    explanation: str
+    citations: list[Citation] = []
+    claims: list[Claim] = Field([], description="the stored claims the check compared, each with its citation")
+    conflicts: list[Conflict] = Field([], description="where the sources disagree with the claim or among themselves")
+
+
+class AuditReport(BaseModel):
+    """Every conflict in the store, most severe first."""
+
+    conflicts: list[Conflict]
+    citations: list[Citation]
+    sources: int
+    claims: int
+    seconds: float
 
 
 class Filters(BaseModel):

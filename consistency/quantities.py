@@ -362,3 +362,31 @@ def _is_conversion(text: str, previous: Quantity, current: Quantity) -> bool:
         and previous.unit != current.unit
         and bool(re.fullmatch(r"\s*\(\s*", between))
     )
+
+
+class Focus:
+    """What a question asks to be counted: "How many drones were used?" ->
+    things {drones}, role launched. Claims that fit answer the question."""
+
+    def __init__(self, question: str):
+        words = re.findall(r"[A-Za-z][\w’'-]*", question)
+        self.things = {COUNTED[w.lower()] for w in words if w.lower() in COUNTED}
+        lowered = question.lower()
+        self.units = {unit for word, unit in {**_MEASURES, **_CURRENCY_WORDS}.items() if re.search(rf"\b{re.escape(word)}\b", lowered)}
+        if re.search(r"how much (?:money|aid|assistance|funding)|\bcost\b|\bworth\b|\baid\b", lowered):
+            self.units |= {"USD", "EUR", "GBP"}
+        if re.search(r"\b(?:range|how far)\b", lowered):
+            self.units.add("km")
+        self.role = next((role for role, pattern in _ROLES if re.search(rf"\b(?:{pattern})\b", lowered)), None)
+        self.classification = bool(re.search(r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat (?:missile|weapon)|\bicbm\b|intercontinental|range missile", lowered))
+
+    def matches(self, claim) -> bool:
+        if claim.kind == "qualitative":
+            return self.classification
+        quantity = claim.quantity
+        if self.things and set(quantity.things) & self.things:
+            return not (self.role and quantity.role and quantity.role != self.role)
+        return bool(self.units) and quantity.unit in self.units
+
+    def __bool__(self) -> bool:
+        return bool(self.things or self.units or self.classification)

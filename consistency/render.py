@@ -11,9 +11,10 @@ from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .models import Answer, FileResult, IngestReport, SourceInfo, StoreStatus
+from .models import Answer, AuditReport, Citation, Conflict, FileResult, IngestReport, SourceInfo, StoreStatus, Verdict
 
 STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
+VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "disputed": "bold yellow", "not_found": "bold"}
 OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
 
 
@@ -21,11 +22,41 @@ def answer(console: Console, result: Answer) -> None:
     style = STATUS_STYLE[result.status]
     console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
     console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
-    for citation in result.citations:
+    _citations(console, result.citations)
+
+
+def verdict(console: Console, result: Verdict) -> None:
+    style = VERDICT_STYLE[result.verdict]
+    console.print(f"[{style}]{result.verdict.replace('_', ' ')}[/]  [bold]{escape(result.claim)}[/]")
+    console.print(_indented(escape(result.explanation), 2, top=1, bottom=1))
+    _citations(console, result.citations)
+
+
+def audit(console: Console, report: AuditReport) -> None:
+    console.print(
+        f"[bold]{len(report.conflicts)} conflict(s)[/] among {report.claims} claims in {report.sources} sources "
+        f"[dim]({report.seconds:.2f} s)[/]"
+    )
+    by_id = {c.id: c for c in report.citations}
+    for number, conflict in enumerate(report.conflicts, start=1):
+        _conflict(console, number, conflict, by_id)
+
+
+def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int, Citation]) -> None:
+    style = "bold red" if conflict.severity == "major" else "bold yellow"
+    console.print(f"\n[{style}]{number}. {conflict.severity} {conflict.kind}[/]  {escape(conflict.summary)}")
+    console.print(_indented(f"[dim]{escape(conflict.explanation)}[/]", 3))
+    for side in conflict.sides:
+        console.print(_indented(f"[bold]{escape(side.value)}[/]", 3))
+        for citation_id in side.citations:
+            citation = by_id[citation_id]
+            console.print(_indented(f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(citation.title)} ({escape(citation.source)})[/]", 6))
+
+
+def _citations(console: Console, citations: list[Citation]) -> None:
+    for citation in citations:
         console.print(_indented(f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]", 2))
         console.print(_indented(f"[italic]“{escape(citation.quote)}”[/]", 6))
-    for conflict in result.conflicts:
-        console.print(_indented(f"[bold yellow]conflict ({conflict.severity}):[/] {escape(conflict.summary)}", 2))
 
 
 def _indented(markup: str, left: int, top: int = 0, bottom: int = 0) -> Padding:

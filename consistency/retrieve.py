@@ -29,7 +29,8 @@ _STOPWORDS = frozenset(
     me more most my myself no nor not of off on once only or other our ours ourselves out over own
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours yourself yourselves many much according said says also""".split()
+    why will with would you your yours yourself yourselves many much according said says also
+    kind type sort exactly""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 

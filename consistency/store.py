@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .claims import group_keys
 from .errors import StoreError
 from .models import Filters, Passage, Source, SourceInfo, StatedClaim
 
@@ -285,12 +286,13 @@ class Store:
 
     # ---- claims --------------------------------------------------------
 
-    def claims_of(self, source_ids: list[str]) -> list[StatedClaim]:
+    def claims_of(self, source_ids: list[str]) -> list[tuple[StatedClaim, np.ndarray]]:
+        """The claims of these sources, each with its context vector."""
         if not source_ids:
             return []
         with _store_errors("read", self.location):
-            got = self._claims.get(where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas"])
-        return [_claim(meta) for meta in got["metadatas"]]
+            got = self._claims.get(where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas", "embeddings"])
+        return [(_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"])]
 
     def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
         """Every claim with its context vector, for the corpus-wide audit."""
@@ -301,6 +303,13 @@ class Store:
                 got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
                 claims.extend((_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"]))
         return claims
+
+    def claim_neighbours(self, group: str, vectors: np.ndarray, k: int) -> list[list[str]]:
+        """For each vector, the ids of the k nearest claims in `group`
+        (HNSW search: the audit grows about linearly with the corpus)."""
+        with _store_errors("query", self.location):
+            got = self._claims.query(query_embeddings=vectors.tolist(), n_results=k, where={group: True}, include=[])
+        return got["ids"]
 
     def claim_count(self) -> int:
         with _store_errors("read", self.location):
@@ -318,6 +327,7 @@ def _claim_metadata(claim: StatedClaim, path: str) -> dict:
         "kind": claim.kind,
         "role": (claim.quantity.role if claim.quantity else None) or "",
         "claim": claim.model_dump_json(),
+        **{key: True for key in group_keys(claim)},
     }
 
 

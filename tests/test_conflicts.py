@@ -1,0 +1,193 @@
+"""Conflicts found by code: positives in both directions, and the negatives
+that must not be flagged (different events, measures, entities, subsets,
+currency conversions). Real store, real embeddings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consistency import Checker
+
+from .conftest import write
+
+DRONES = "How many drones were used in the record overnight attack?"
+
+
+def audit_pairs(report) -> list[set[str]]:
+    """Each conflict as the set of its sides' labels."""
+    return [{side.value for side in conflict.sides} for conflict in report.conflicts]
+
+
+def summaries(report) -> str:
+    return "\n".join(conflict.summary for conflict in report.conflicts)
+
+
+# ---- the bundled corpus ----------------------------------------------------
+
+
+def test_record_attack_question_reports_the_conflict_and_the_11_missiles(corpus_checker):
+    answer = corpus_checker.ask(DRONES)
+    assert answer.status == "conflict"
+    (conflict,) = answer.conflicts
+    assert conflict.kind == "numeric"
+    assert "11 cruise and ballistic missiles" in conflict.explanation and "550" in conflict.explanation
+    assert "aggregation vs breakdown" in conflict.explanation
+    cited = {c.id: c for c in answer.citations}
+    quotes = [cited[n].quote for side in conflict.sides for n in side.citations]
+    assert any("539" in q for q in quotes) and any("500 drones and missiles" in q for q in quotes)
+    assert {c.value for c in answer.claims} >= {500.0, 539.0}
+    assert all(claim.citation in cited for claim in answer.claims)
+    # The 48-drone attack of 2024 is another event: not cited as evidence.
+    assert not any("48 Russian drones" in c.quote for c in answer.citations)
+
+
+def test_audit_of_the_corpus_finds_the_known_conflicts(corpus_checker):
+    report = corpus_checker.audit()
+    text = summaries(report)
+    assert "500 drones and missiles vs 539 Iran-designed drones + 11 cruise and ballistic missiles = 550" in text
+    assert "83 Russian (and Iranian imported) missiles vs 84 cruise missiles" in text  # within one article
+    assert any(c.kind == "qualitative" and "intercontinental" in c.summary and "intermediate-range" in c.summary for c in report.conflicts)
+    severities = [c.severity for c in report.conflicts]
+    assert severities == sorted(severities, key=lambda s: s != "major")
+    for conflict in report.conflicts:
+        for side in conflict.sides:
+            assert side.citations
+
+
+def test_audit_of_the_corpus_does_not_flag_different_events_entities_or_subsets(corpus_checker):
+    text = summaries(corpus_checker.audit())
+    assert "two civilians" not in text and "at least two people" not in text  # Dnipro, Sumy, Zaporizhzhia strikes
+    assert "six Ukrainian aerial drones" not in text  # vs 48 Russian drones: different sides' drones
+    assert "up to 8,000" not in text  # expected to join the fight, a subset of those stationed
+    assert "$126 billion" not in text and "€118 billion" not in text  # a currency and its conversion
+    assert "120-kilometer" not in text  # Fath-360 range vs Oreshnik reach: different weapons
+    assert "330 missiles" not in text  # June's total, not one night's attack
+
+
+# ---- synthetic pairs: one store per case ------------------------------------
+
+
+def corpus(tmp_path, articles: dict[str, tuple[str, str]]) -> Checker:
+    """articles: file name -> (published, text)."""
+    folder = tmp_path / "docs"
+    for name, (_, text) in articles.items():
+        write(folder / name, text)
+    write(folder / "metadata.json", json.dumps({name: {"published": date} for name, (date, _) in articles.items()}))
+    checker = Checker(store=tmp_path / "store")
+    assert checker.ingest([folder]).ok
+    return checker
+
+
+ATTACK = "Kharkiv attack\n\nRussia launched {n} drones at Kharkiv overnight, the regional governor said on Monday. Air defences worked through the night."
+
+
+@pytest.mark.parametrize(("first", "second"), [(300, 450), (450, 300)])
+def test_a_numeric_conflict_is_found_whichever_source_comes_first(tmp_path, first, second):
+    checker = corpus(tmp_path, {"a.txt": ("2024-05-06", ATTACK.format(n=first)), "b.txt": ("2024-05-06", ATTACK.format(n=second))})
+    (conflict,) = checker.audit().conflicts
+    assert {side.value for side in conflict.sides} == {f"{first} drones", f"{second} drones"}
+    assert conflict.severity == "major"  # a third apart
+
+
+def test_close_figures_are_a_minor_conflict_and_overlapping_estimates_none(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-05-06", ATTACK.format(n=412)),
+        "b.txt": ("2024-05-06", ATTACK.format(n=431)),
+        "c.txt": ("2024-05-06", ATTACK.format(n="about 420")),
+    })
+    conflicts = checker.audit().conflicts
+    assert [c.severity for c in conflicts] == ["minor"]
+    assert {side.value for side in conflicts[0].sides} == {"412 drones", "431 drones"}
+
+
+def test_different_places_are_different_events(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-05-06", "Strike report\n\nA Russian strike in Sumy killed 12 people on Monday, officials said."),
+        "b.txt": ("2024-05-06", "Strike report\n\nA Russian strike in Odesa killed 30 people on Monday, officials said."),
+    })
+    assert checker.audit().conflicts == []
+
+
+def test_reports_months_apart_are_different_events(tmp_path):
+    checker = corpus(tmp_path, {"a.txt": ("2023-01-10", ATTACK.format(n=300)), "b.txt": ("2024-06-01", ATTACK.format(n=450))})
+    assert checker.audit().conflicts == []
+
+
+def test_shot_down_is_not_launched(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-05-06", ATTACK.format(n=60)),
+        "b.txt": ("2024-05-06", "Kharkiv attack\n\nUkraine's air force shot down 41 drones over Kharkiv overnight, the regional governor said on Monday."),
+    })
+    assert checker.audit().conflicts == []
+
+
+def test_different_sides_drones_are_different_entities(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-05-06", "Drone war\n\nUkraine said it shot down 48 Russian drones overnight over the north of the country."),
+        "b.txt": ("2024-05-06", "Drone war\n\nMoscow said it shot down 6 Ukrainian drones overnight over the north of the country."),
+    })
+    assert checker.audit().conflicts == []
+
+
+def test_a_subset_is_complementary_not_a_conflict(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-10-30", "Troops\n\nUp to 8,000 North Korean troops are expected to join the fighting in the coming days, officials said."),
+        "b.txt": ("2024-10-30", "Troops\n\nAbout 10,000 North Korean troops are stationed in Russia, officials said on Wednesday."),
+    })
+    assert checker.audit().conflicts == []
+
+
+def test_a_currency_and_its_conversion_are_one_claim(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-11-10", "Aid\n\nEuropean nations have allocated around €118 billion ($126 billion) in aid to Ukraine, the institute said."),
+        "b.txt": ("2024-11-10", "Aid\n\nEuropean nations have allocated €118 billion in aid to Ukraine, the institute reported."),
+    })
+    assert checker.audit().conflicts == []
+
+
+def test_aggregate_against_breakdown_in_both_directions(tmp_path):
+    aggregate = "Record attack\n\nUkraine endured the biggest overnight air attack of the war, with 500 drones and missiles fired at Kyiv."
+    breakdown = "Record attack\n\nA record 539 drones as well as 11 missiles were fired at Kyiv overnight in the biggest air attack of the war."
+    for names in (("a.txt", "b.txt"), ("b.txt", "a.txt")):
+        checker = corpus(tmp_path / names[0], {names[0]: ("2025-07-04", aggregate), names[1]: ("2025-07-04", breakdown)})
+        (conflict,) = checker.audit().conflicts
+        assert "539 drones + 11 missiles = 550" in conflict.summary
+        assert "aggregation vs breakdown" in conflict.explanation
+
+
+def test_claimants_and_dates_are_named_as_causes(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-05-06", "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv overnight, according to Ukraine's air force."),
+        "b.txt": ("2024-05-20", "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv overnight, according to the Russian defence ministry."),
+    })
+    (conflict,) = checker.audit().conflicts
+    assert "different claimants" in conflict.explanation and "Ukraine's air force" in conflict.explanation
+    assert "different report dates" in conflict.explanation
+
+
+# ---- check -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("Russia repelled 68 counterattacks in Donetsk", "supported"),
+        ("Russia repelled 90 counterattacks in Donetsk", "contradicted"),
+        ("Russia launched 100 drones in the record overnight attack", "contradicted"),
+        ("Russia launched 539 drones in the record overnight attack", "disputed"),
+        ("The missile that struck Dnipro was an ICBM", "disputed"),
+        ("Russia lost 1,000 tanks in the battle for Kyiv", "not_found"),
+        ("Russian strikes in Sumy killed 40 people", "not_found"),  # "at least two" neither states nor denies 40
+        ("Zelenskyy spoke with Trump about air defence", "not_found"),  # no number: not judged by word overlap
+    ],
+)
+def test_check_gives_a_verdict_with_cited_evidence(corpus_checker, claim, verdict):
+    result = corpus_checker.check(claim)
+    assert result.verdict == verdict, result.explanation
+    sources = corpus_checker.store.sources([c.source for c in result.citations])
+    for citation in result.citations:
+        assert sources[citation.source].text[citation.start : citation.end] == citation.quote
+    if verdict in ("supported", "contradicted", "disputed"):
+        assert result.citations and result.claims
