@@ -314,8 +314,8 @@ def _qualitative(a: StatedClaim, b: StatedClaim) -> Disagreement:
         severity="major",
         summary=f"{a.measure}: {a.category} ({who_a}) vs {b.category} ({who_b})",
         explanation=(
-            f"{who_a} calls it {_article(a.category)} {a.category} missile; {who_b} calls it {_article(b.category)} "
-            f"{b.category} missile. Both cannot be right; the sources attribute each class to its claimant."
+            f"The missile is {_article(a.category)} {a.category} one according to {who_a}, "
+            f"{_article(b.category)} {b.category} one according to {who_b}. Both cannot be right."
         ),
         sides=[Side([a], 0, 0, f"{a.category} ({who_a})"), Side([b], 0, 0, f"{b.category} ({who_b})")],
         gap=1.0,

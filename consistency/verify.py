@@ -14,7 +14,7 @@ from itertools import combinations
 from .answer import ScoredSentence, conflict_sentences, matching_claims, score_sentences
 from .cite import Citations
 from .claims import extract_claims
-from .conflicts import ClaimSet, Disagreement, comparable, compare, find_conflicts, same_subject
+from .conflicts import ClaimSet, Disagreement, comparable, compare, different_event, find_conflicts, same_subject
 from .models import Passage, Source, StatedClaim, Verdict
 from .quantities import Focus
 from .retrieve import LexicalIndex
@@ -33,7 +33,7 @@ def check_claim(
     stated = _read(text)
     if not stated:
         return _unjudged(text, scored, sources)
-    candidates = matching_claims(scored, claim_set, Focus(text)) + matching_claims(scored, claim_set, _SameMeasure(stated))
+    candidates = _one_event(scored, matching_claims(scored, claim_set, Focus(text)) + matching_claims(scored, claim_set, _SameMeasure(stated)))
     judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged)
     if not agree and not disagree:
@@ -58,7 +58,19 @@ def _read(text: str) -> list[StatedClaim]:
     claims = extract_claims(claimed)
     for claim in claims:
         claim.context_free = True
+        claim.claimant = claim.claimant or "the claim"
     return claims
+
+
+def _one_event(scored: list[ScoredSentence], candidates: list[StatedClaim]) -> list[StatedClaim]:
+    """A bare claim has no date: judge it against the event the most
+    relevant sentence reports, not every event with the same words."""
+    rank = {(s.source_id, s.start): index for index, s in enumerate(scored)}
+    ordered = sorted(_unique(candidates), key=lambda c: rank.get((c.source_id, c.start), len(rank)))
+    if not ordered:
+        return []
+    anchor = ordered[0]
+    return [c for c in ordered if not different_event(anchor, c)]
 
 
 class _SameMeasure:

@@ -35,7 +35,8 @@ def test_first_ask_on_a_fresh_machine_ingests_the_bundled_corpus_then_answers(tm
     assert result.returncode == 0, result.stderr
     assert "empty: ingesting the bundled corpus" in result.stderr
     answer = json.loads(result.stdout)
-    assert answer["status"] == "answered"
+    assert answer["status"] == "conflict"
+    assert "11 cruise and ballistic missiles" in answer["conflicts"][0]["explanation"]
     assert {"000_0a8b3b789f3cb1b7", "001_30b2e4f4dd567c59"} <= {c["source"] for c in answer["citations"]}
     assert (tmp_path / ".consistency").is_dir()
     second = run("ask", DRONES, cwd=tmp_path)
