@@ -59,7 +59,24 @@ def extract_claims(source: Source) -> list[StatedClaim]:
     for claim in claims:
         claim.places = sorted(find_places(claim.sentence))
         claim.source_places = source_places
+        claim.event_date = find_event_date(claim.sentence)
     return claims
+
+
+_MONTH_NUMBER = {name: number for number, name in enumerate(_MONTH_NAMES.split("|"), start=1)}
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\s+(\d{{4}})\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
+
+
+def find_event_date(sentence: str) -> str | None:
+    """"on 12 March 2023" / "March 12, 2023" -> "2023-03-12"."""
+    for pattern, order in ((_DAY_MONTH_YEAR, (1, 2, 3)), (_MONTH_DAY_YEAR, (2, 1, 3))):
+        match = pattern.search(sentence)
+        if match:
+            day, month, year = (match.group(i) for i in order)
+            if 1 <= int(day) <= 31:
+                return f"{year}-{_MONTH_NUMBER[month.lower()]:02d}-{int(day):02d}"
+    return None
 
 
 # "in Sumy", "over the Kursk region", "the city of Dnipro", "targeted Kyiv":

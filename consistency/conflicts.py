@@ -30,6 +30,7 @@ CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different source
 SAME_SOURCE_SIMILARITY = 0.35  # one article is mostly about one event
 MAJOR_GAP = 0.25  # relative gap at which a numeric conflict is major
 DATE_SLACK_DAYS = 31
+EVENT_DATE_SLACK_DAYS = 2  # "overnight on 3 July" may be reported as 4 July
 ROUND_TOLERANCE = 0.025  # "10,000" is read as 9,750-10,250
 PROPERTY_UNITS = {"km", "kg", "miles", "m", "tonnes", "%"}
 
@@ -138,9 +139,15 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
 
 
 def different_event(a: StatedClaim, b: StatedClaim) -> bool:
-    """Dates more than a month apart, or a place one names that the other's
-    source never mentions."""
-    return not _dates_compatible(a.published, b.published) or _elsewhere(a, b) or _elsewhere(b, a)
+    """Event dates more than a few days apart (or, without them, reports
+    more than a month apart), or a place one names that the other's source
+    never mentions."""
+    if a.event_date and b.event_date:
+        if abs(_days(date_bounds(a.event_date)[0]) - _days(date_bounds(b.event_date)[0])) > EVENT_DATE_SLACK_DAYS:
+            return True
+    elif not _dates_compatible(a.published, b.published):
+        return True
+    return _elsewhere(a, b) or _elsewhere(b, a)
 
 
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:

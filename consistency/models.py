@@ -76,6 +76,7 @@ class StatedClaim(BaseModel):
     category: str | None = Field(None, description="qualitative claims: the class asserted, e.g. 'intercontinental'")
     claimant: str | None = Field(None, description="who says so, where the sentence names them")
     scope: str | None = Field(None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'")
+    event_date: str | None = Field(None, description="the date the sentence gives the event, ISO, when it gives a full one")
     places: list[str] = Field(default_factory=list, description="places the sentence puts the event in")
     source_places: list[str] = Field(default_factory=list, description="every place the source mentions")
     context_free: bool = Field(False, description="a claim under check, with no article around it: any period or place fits")

@@ -191,3 +191,13 @@ def test_check_gives_a_verdict_with_cited_evidence(corpus_checker, claim, verdic
         assert sources[citation.source].text[citation.start : citation.end] == citation.quote
     if verdict in ("supported", "contradicted", "disputed"):
         assert result.citations and result.claims
+
+
+def test_event_dates_in_the_sentences_tell_two_attacks_apart(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("", "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv on 3 May 2024, the regional governor said."),
+        "b.txt": ("", "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv on 19 May 2024, the regional governor said."),
+        "c.txt": ("", "Kharkiv attack\n\nRussia launched 190 drones at Kharkiv on May 19, 2024, according to the air force."),
+    })
+    (conflict,) = checker.audit().conflicts  # only the two reports of 19 May disagree
+    assert {side.value for side in conflict.sides} == {"120 drones", "190 drones"}
