@@ -1,16 +1,16 @@
 """The store -> every conflict in it, without a question.
 
-Claims are compared only with their nearest neighbours (by context vector)
-inside their own group (same counted thing, unit or measure), found with
-Chroma's HNSW index: the work grows about linearly with the corpus instead
-of comparing every claim with every other.
+Claims are compared only with their nearest neighbours by context vector,
+found with Chroma's HNSW index, and only within their own group (same
+counted thing, unit or measure): the work grows about linearly with the
+corpus instead of comparing every claim with every other.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-
+from itertools import combinations
 import numpy as np
 
 from .answer import conflict_sentences
@@ -20,7 +20,12 @@ from .conflicts import ClaimSet, find_conflicts
 from .models import AuditReport, StatedClaim
 from .store import Store
 
-NEIGHBOURS = 12
+# Nearest claims looked at per claim, over all groups: a claim's own group
+# dominates its neighbourhood, since claims about drones sit in passages
+# about drones.
+NEIGHBOURS = 30
+SMALL_GROUP = 60
+BATCH = 512
 
 
 def audit(store: Store, limit: int | None = None) -> AuditReport:
@@ -41,21 +46,32 @@ def audit(store: Store, limit: int | None = None) -> AuditReport:
 
 
 def candidate_pairs(store: Store, claim_set: ClaimSet) -> list[tuple[StatedClaim, StatedClaim]]:
-    groups: dict[str, list[StatedClaim]] = defaultdict(list)
+    """Every pair inside a small group; nearest neighbours inside a large
+    one. Each claim costs at most SMALL_GROUP comparisons either way."""
+    members: dict[str, list[StatedClaim]] = defaultdict(list)
     for claim in claim_set.claims:
         for key in group_keys(claim):
-            groups[key].append(claim)
-    by_id = {c.id: c for c in claim_set.claims}
+            members[key].append(claim)
     pairs: dict[frozenset[str], tuple[StatedClaim, StatedClaim]] = {}
-    for key, members in groups.items():
-        if len(members) < 2:
-            continue
-        vectors = np.stack([claim_set.vectors[c.id] for c in members])
-        k = min(NEIGHBOURS, len(members))
-        for begin in range(0, len(members), 256):
-            batch = members[begin : begin + 256]
-            for claim, neighbour_ids in zip(batch, store.claim_neighbours(key, vectors[begin : begin + 256], k)):
-                for other_id in neighbour_ids:
-                    if other_id != claim.id and other_id in by_id:
-                        pairs.setdefault(frozenset((claim.id, other_id)), (claim, by_id[other_id]))
+    for group in members.values():
+        if len(group) <= SMALL_GROUP:
+            for a, b in combinations(group, 2):
+                pairs.setdefault(frozenset((a.id, b.id)), (a, b))
+    large = [c for group in members.values() if len(group) > SMALL_GROUP for c in group]
+    pairs.update(_neighbour_pairs(store, claim_set, list({c.id: c for c in large}.values())))
     return list(pairs.values())
+
+
+def _neighbour_pairs(store: Store, claim_set: ClaimSet, claims: list[StatedClaim]) -> dict[frozenset[str], tuple[StatedClaim, StatedClaim]]:
+    by_id = {c.id: c for c in claim_set.claims}
+    groups = {c.id: set(group_keys(c)) for c in claim_set.claims}
+    pairs: dict[frozenset[str], tuple[StatedClaim, StatedClaim]] = {}
+    for begin in range(0, len(claims), BATCH):
+        batch = claims[begin : begin + BATCH]
+        vectors = np.stack([claim_set.vectors[c.id] for c in batch])
+        for claim, neighbour_ids in zip(batch, store.claim_neighbours(vectors, NEIGHBOURS)):
+            for other_id in neighbour_ids:
+                other = by_id.get(other_id)
+                if other is not None and other_id != claim.id and groups[claim.id] & groups[other_id]:
+                    pairs.setdefault(frozenset((claim.id, other_id)), (claim, other))
+    return pairs

@@ -24,7 +24,6 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .claims import group_keys
 from .errors import StoreError
 from .models import Filters, Passage, Source, SourceInfo, StatedClaim
 
@@ -304,11 +303,15 @@ class Store:
                 claims.extend((_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"]))
         return claims
 
-    def claim_neighbours(self, group: str, vectors: np.ndarray, k: int) -> list[list[str]]:
-        """For each vector, the ids of the k nearest claims in `group`
-        (HNSW search: the audit grows about linearly with the corpus)."""
+    def claim_neighbours(self, vectors: np.ndarray, k: int) -> list[list[str]]:
+        """For each vector, the ids of the k nearest claims. Unfiltered HNSW
+        search: a metadata filter makes Chroma scan the filtered set, which
+        would make the audit quadratic."""
+        k = min(k, self._claims.count())
+        if k == 0 or len(vectors) == 0:
+            return [[] for _ in vectors]
         with _store_errors("query", self.location):
-            got = self._claims.query(query_embeddings=vectors.tolist(), n_results=k, where={group: True}, include=[])
+            got = self._claims.query(query_embeddings=vectors.tolist(), n_results=k, include=[])
         return got["ids"]
 
     def claim_count(self) -> int:
@@ -327,7 +330,6 @@ def _claim_metadata(claim: StatedClaim, path: str) -> dict:
         "kind": claim.kind,
         "role": (claim.quantity.role if claim.quantity else None) or "",
         "claim": claim.model_dump_json(),
-        **{key: True for key in group_keys(claim)},
     }
 
 
