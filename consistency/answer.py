@@ -169,17 +169,12 @@ def _answers(sentence: ScoredSentence) -> bool:
 
 
 def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The answering sentences, one per source first: when sources differ,
-    each one's version is shown before any source is quoted twice."""
+    """The answering sentences, each source's best first: when sources
+    differ, each one's version is shown before any source is quoted twice."""
     best = scored[0].score
     eligible = [s for s in scored if _answers(s) and s.score >= KEEP_RELATIVE * best]
-    chosen: list[ScoredSentence] = []
-    for round_ in range(MAX_SENTENCES):
-        taken = {s.source_id for s in chosen[:]} if round_ == 0 else set()
-        for sentence in eligible:
-            if len(chosen) == MAX_SENTENCES:
-                return chosen
-            if sentence not in chosen and sentence.source_id not in taken:
-                chosen.append(sentence)
-                taken.add(sentence.source_id)
-    return chosen
+    firsts, rest, seen = [], [], set()
+    for sentence in eligible:
+        (rest if sentence.source_id in seen else firsts).append(sentence)
+        seen.add(sentence.source_id)
+    return (firsts + rest)[:MAX_SENTENCES]

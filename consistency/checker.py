@@ -27,8 +27,8 @@ from .embed import MODEL_NAME, MiniLM, shared_model
 from .errors import InputError
 from .models import Answer, AuditReport, FileResult, Filters, IngestReport, Passage, Source, SourceInfo, StatedClaim, StoreStatus, Verdict
 from .retrieve import Retriever
-from .verify import check_claim
 from .store import Store, StoreBatch
+from .verify import check_claim
 
 # Files are embedded and written in batches: one model call and one store
 # write for many small files keeps ingest close to the model's own speed.
@@ -171,20 +171,20 @@ class Checker:
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
         question = validate_question(question)
-        passages = self.retriever.retrieve(question, top_k or self.settings.top_k, filters)
-        source_ids = [p.source_id for p in passages]
-        sources = self.store.sources(source_ids)
-        claims = ClaimSet.of(self.store.claims_of(source_ids))
-        return answer_question(question, passages, sources, self.retriever.lexical(), claims)
+        return answer_question(question, *self._evidence(question, top_k, filters))
 
     def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:
         """Is this claim supported, contradicted or disputed by the sources?"""
         claim = validate_question(claim, what="claim")
-        passages = self.retriever.retrieve(claim, top_k or self.settings.top_k, filters)
+        return check_claim(claim, *self._evidence(claim, top_k, filters))
+
+    def _evidence(self, text: str, top_k: int | None, filters: Filters | None):
+        """The passages for `text`, their sources, the lexical index and the
+        sources' claims: what both ask and check read."""
+        passages = self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
         source_ids = [p.source_id for p in passages]
-        sources = self.store.sources(source_ids)
         claims = ClaimSet.of(self.store.claims_of(source_ids))
-        return check_claim(claim, passages, sources, self.retriever.lexical(), claims)
+        return passages, self.store.sources(source_ids), self.retriever.lexical(), claims
 
     def audit(self, limit: int | None = None) -> AuditReport:
         """Every conflict in the store, most severe first."""

@@ -38,7 +38,8 @@ def check_claim(
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged)
     if not agree and not disagree:
         return _neutral(text, neutral, sources)
-    among_sources = find_conflicts(judged, combinations(agree + [d.claims[-1] for d in disagree], 2))
+    against = _unique([c for d in disagree for c in d.claims if not c.context_free])
+    among_sources = find_conflicts(judged, combinations(agree + against, 2))
     evidence = [ScoredSentence(c.source_id, c.start, c.end, 0, 0) for c in agree] + conflict_sentences(disagree + among_sources, [])
     citations = Citations(evidence, sources)
     label = "disputed" if agree and disagree else "supported" if agree else "contradicted"
@@ -47,7 +48,7 @@ def check_claim(
         verdict=label,
         explanation=_explain(label, agree, disagree, citations),
         citations=citations.list,
-        claims=[citations.claim(c) for c in _unique(agree + [x for d in disagree for x in d.claims if x.source_id != USER])],
+        claims=[citations.claim(c) for c in _unique(agree + against)],
         conflicts=[citations.conflict(d) for d in among_sources if citations.covers(d)],
     )
 
@@ -133,7 +134,7 @@ def _explain(label: str, agree: list[StatedClaim], disagree: list[Disagreement],
         number = citations.id_of(claim)
         return f"{_what(claim)} [{number}]" if number else _what(claim)
 
-    against = _unique([c for d in disagree for c in d.claims if c.source_id != USER])
+    against = _unique([c for d in disagree for c in d.claims if not c.context_free])
     parts = []
     if agree:
         parts.append("Consistent with " + "; ".join(cite(c) for c in agree) + ".")
