@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from .chunk import sentence_spans
-from .conflicts import ClaimSet, Disagreement, different_event, find_conflicts
+from .conflicts import ClaimSet, Disagreement, different_event, find_conflicts, varying_estimates
 from .cite import Citations
-from .models import Answer, Citation, Conflict, Passage, Source, StatedClaim
+from .models import Answer, Conflict, Passage, Source, StatedClaim
 from .quantities import Focus
 from .retrieve import LexicalIndex, terms
 
@@ -65,10 +65,11 @@ def answer_question(
     if not citations.list:
         return _not_found(question)
     conflicts = [citations.conflict(d) for d in disagreements if citations.covers(d)]
+    varying = [] if conflicts else [c for c in varying_estimates(matching, claim_set) if citations.id_of(c)]
     return Answer(
         question=question,
         status="conflict" if conflicts else "answered",
-        answer=_compose(citations.list, conflicts),
+        answer=_compose(citations, conflicts, varying),
         citations=citations.list,
         claims=[citations.claim(c) for c in matching if citations.id_of(c)],
         conflicts=conflicts,
@@ -114,13 +115,16 @@ def conflict_sentences(disagreements: list[Disagreement], chosen: list[ScoredSen
     return extra
 
 
-def _compose(citations: list[Citation], conflicts: list[Conflict]) -> str:
-    """The cited sentences, then each conflict in plain words; every
-    statement carries its [n]."""
-    text = " ".join(f"{c.quote} [{c.id}]" for c in citations)
+def _compose(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> str:
+    """The cited sentences, then each conflict (or the spread of estimates)
+    in plain words; every statement carries its [n]."""
+    text = " ".join(f"{c.quote} [{c.id}]" for c in citations.list)
     for conflict in conflicts:
         sides = " vs ".join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
         text += f"\n\nThe sources disagree ({conflict.severity} {conflict.kind} conflict): {sides}. {conflict.explanation}"
+    if varying:
+        figures = ", ".join(f"{c.quantity.text} [{citations.id_of(c)}]" for c in varying)
+        text += f"\n\nEstimates vary but do not contradict one another: {figures}."
     return text
 
 

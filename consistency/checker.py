@@ -211,6 +211,7 @@ class Checker:
             backend=self.store.backend,
             sources=sources,
             passages=passages,
+            claims=self.store.claim_count(),
             embedding_model=MODEL_NAME,
             llm="none (extractive answers)",
         )

@@ -104,6 +104,18 @@ def find_conflicts(claim_set: ClaimSet, pairs: Iterable[tuple[StatedClaim, State
     return rank(_drop_redundant(numeric) + qualitative)
 
 
+def varying_estimates(claims: list[StatedClaim], claim_set: ClaimSet) -> list[StatedClaim]:
+    """Claims about the same thing that state different figures which can
+    all be true ("more than 10,000", "about 11,000"): estimates that vary."""
+    varying: dict[str, StatedClaim] = {}
+    for a, b in combinations(claims, 2):
+        if a.kind != "numeric" or not same_subject(a, b, claim_set) or not comparable(a, b, claim_set):
+            continue
+        if compare(a, b, claim_set) is None and (a.quantity.low, a.quantity.high) != (b.quantity.low, b.quantity.high):
+            varying[a.id], varying[b.id] = a, b
+    return sorted(varying.values(), key=lambda c: (c.quantity.low, c.quantity.high))
+
+
 def rank(disagreements: list[Disagreement]) -> list[Disagreement]:
     return sorted(disagreements, key=lambda d: (d.severity != "major", -d.gap))
 

@@ -199,5 +199,6 @@ class StoreStatus(BaseModel):
     backend: Literal["persistent", "http"]
     sources: int
     passages: int
+    claims: int
     embedding_model: str
     llm: str

@@ -85,6 +85,7 @@ def status(console: Console, result: StoreStatus) -> None:
     table.add_row("store", f"{result.location} ({result.backend})")
     table.add_row("sources", str(result.sources))
     table.add_row("passages", str(result.passages))
+    table.add_row("claims", str(result.claims))
     table.add_row("embedding model", result.embedding_model)
     table.add_row("llm", result.llm)
     console.print(table)

@@ -201,3 +201,13 @@ def test_event_dates_in_the_sentences_tell_two_attacks_apart(tmp_path):
     })
     (conflict,) = checker.audit().conflicts  # only the two reports of 19 May disagree
     assert {side.value for side in conflict.sides} == {"120 drones", "190 drones"}
+
+
+def test_consistent_but_different_figures_are_reported_as_varying_estimates(tmp_path):
+    checker = corpus(tmp_path, {
+        "a.txt": ("2024-11-05", "Troops\n\nMore than 10,000 North Korean troops are deployed in Russia, according to Seoul."),
+        "b.txt": ("2024-11-05", "Troops\n\nAbout 11,000 North Korean troops are deployed in Russia, according to Kyiv."),
+    })
+    answer = checker.ask("How many North Korean troops are deployed in Russia?")
+    assert answer.status == "answered" and answer.conflicts == []
+    assert "Estimates vary" in answer.answer and "More than 10,000" in answer.answer and "About 11,000" in answer.answer
