@@ -141,23 +141,26 @@ def _claim_id(source: Source, start: int, offset: int, measure: str) -> str:
     return f"{source.id}~{digest}"
 
 
-def _numeric(source: Source, start: int, end: int, sentence: str, quantity: Quantity, claimant: str | None, scope: str | None) -> StatedClaim:
-    in_source = quantity.model_copy(update={"start": start + quantity.start, "end": start + quantity.end})
-    measure = "+".join(sorted(quantity.things)) if quantity.things else quantity.unit
+def _stated(source: Source, start: int, end: int, offset: int, measure: str, **fields) -> StatedClaim:
+    """A claim of the sentence source.text[start:end]; `offset` is where in
+    the sentence it is stated (ids stay stable while the source does)."""
     return StatedClaim(
-        id=_claim_id(source, start, quantity.start, measure),
+        id=_claim_id(source, start, offset, measure),
         source_id=source.id,
         title=source.title,
         published=source.published,
         start=start,
         end=end,
-        sentence=sentence,
-        kind="numeric",
+        sentence=source.text[start:end],
         measure=measure,
-        quantity=in_source,
-        claimant=claimant,
-        scope=scope,
+        **fields,
     )
+
+
+def _numeric(source: Source, start: int, end: int, sentence: str, quantity: Quantity, claimant: str | None, scope: str | None) -> StatedClaim:
+    in_source = quantity.model_copy(update={"start": start + quantity.start, "end": start + quantity.end})
+    measure = "+".join(sorted(quantity.things)) if quantity.things else quantity.unit
+    return _stated(source, start, end, quantity.start, measure, kind="numeric", quantity=in_source, claimant=claimant, scope=scope)
 
 
 def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: str | None) -> list[StatedClaim]:
@@ -167,21 +170,8 @@ def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: 
             before = sentence[: match.start()]
             if _BASED_ON.search(before) or not _CLASSIFYING.search(sentence):
                 continue
-            claims.append(
-                StatedClaim(
-                    id=_claim_id(source, start, match.start(), category),
-                    source_id=source.id,
-                    title=source.title,
-                    published=source.published,
-                    start=start,
-                    end=end,
-                    sentence=sentence,
-                    kind="qualitative",
-                    measure="missile class",
-                    category=category,
-                    claimant=_nearest_claimant(sentence, match.start()) or claimant,
-                )
-            )
+            who = _nearest_claimant(sentence, match.start()) or claimant
+            claims.append(_stated(source, start, end, match.start(), "missile class", kind="qualitative", category=category, claimant=who))
     return claims
 
 

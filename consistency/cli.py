@@ -57,6 +57,14 @@ def user_errors(command):
     return wrapper
 
 
+def _emit(result, as_json: bool, renderer) -> None:
+    """JSON for programs, rich text for people: one place decides."""
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        renderer(out, result)
+
+
 def _checker(store: Path | None, chroma_url: str | None, **overrides) -> Checker:
     settings = Settings.from_env(store, chroma_url).model_copy(update=overrides)
     return Checker(settings=settings)
@@ -101,10 +109,7 @@ def ask(
     checker = _checker(store, chroma_url)
     _bootstrap_if_new(checker, quiet=json)
     result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until))
-    if json:
-        print(result.model_dump_json(indent=2))
-    else:
-        render.answer(out, result)
+    _emit(result, json, render.answer)
 
 
 @app.command()
@@ -120,11 +125,7 @@ def check(
     validate_question(claim, what="claim")
     checker = _checker(store, chroma_url)
     _bootstrap_if_new(checker, quiet=json)
-    result = checker.check(claim, top_k=top_k)
-    if json:
-        print(result.model_dump_json(indent=2))
-    else:
-        render.verdict(out, result)
+    _emit(checker.check(claim, top_k=top_k), json, render.verdict)
 
 
 @app.command()
@@ -184,11 +185,7 @@ def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json:
 @user_errors
 def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """Where the store is, what it holds, and which models are in use."""
-    result = _checker(store, chroma_url).status()
-    if json:
-        print(result.model_dump_json(indent=2))
-    else:
-        render.status(out, result)
+    _emit(_checker(store, chroma_url).status(), json, render.status)
 
 
 def main() -> None:  # pragma: no cover - `python -m consistency`
