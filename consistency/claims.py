@@ -46,11 +46,14 @@ _BASED_ON = re.compile(r"\bbased on\b[^.]*$", re.IGNORECASE)
 
 def extract_claims(source: Source) -> list[StatedClaim]:
     claims: list[StatedClaim] = []
+    previous: list[Quantity] = []
     for start, end in sentence_spans(source.text):
         sentence = source.text[start:end]
         claimant = find_claimant(sentence)
         scope = find_scope(sentence)
-        for quantity in find_quantities(sentence):
+        quantities = find_quantities(sentence, before=previous)
+        previous = quantities
+        for quantity in quantities:
             if quantity.unit is None:
                 continue
             claims.append(_numeric(source, start, end, sentence, quantity, claimant, scope))

@@ -74,7 +74,7 @@ COUNTED = {
     "force": "troops", "forces": "troops", "bodies": "deaths", "prisoners": "prisoners", "refugees": "refugees", "homes": "buildings", "buildings": "buildings",
 }
 _ROLES = [
-    ("shot_down", r"shot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
+    ("shot_down", r"shot down|shoot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
     ("killed", r"kill\w*|dead|died|deaths?|lives"),
     ("injured", r"injur\w*|wound\w*"),
     ("launched", r"launch\w*|fired|used|attack\w*|struck|barrage|assault|strikes?"),
@@ -110,15 +110,16 @@ _MENTION = re.compile(
 )
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every quantity stated in `text`, in order. Never raises."""
+def find_quantities(text: str, before: list[Quantity] | None = None) -> list[Quantity]:
+    """Every quantity stated in `text`, in order. `before`: the quantities of
+    the previous sentence, which "30 of them" refers to. Never raises."""
     try:
-        return _find(text)
+        return _find(text, before or [])
     except Exception:  # a parser bug must not take ingest down; the text just yields nothing
         return []
 
 
-def _find(text: str) -> list[Quantity]:
+def _find(text: str, before: list[Quantity]) -> list[Quantity]:
     found: list[Quantity] = []
     for match in _MENTION.finditer(text):
         if not _starts_at_word(text, match.start()) or _not_a_quantity(text, match):
@@ -127,7 +128,7 @@ def _find(text: str) -> list[Quantity]:
         if quantity is None:
             continue
         if quantity.unit is None:
-            _infer_things(quantity, found)
+            _infer_things(quantity, found, before, text)
         if found and _is_conversion(text, found[-1], quantity):
             found[-1].equivalent = text[quantity.start : quantity.end]
             continue
@@ -223,13 +224,17 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
     return quantity
 
 
-def _infer_things(quantity: Quantity, earlier: list[Quantity]) -> None:
+def _infer_things(quantity: Quantity, earlier: list[Quantity], before: list[Quantity], text: str) -> None:
     """A bare number names its things by context: "killing at least 14"
-    counts people; "of 83 missiles fired, 45 were shot down" counts missiles."""
+    counts people; "of 83 missiles fired, 45 were shot down" and "... 42
+    drones. Air defences shot down 30 of them." count what came just before."""
+    counted_before = [q for q in before if q.things]
     if quantity.role in ("killed", "injured"):
         quantity.things, quantity.unit = ["people"], "people"
     elif earlier and earlier[-1].things and quantity.start - earlier[-1].end < 60 and quantity.text[:1].isdigit():
         quantity.things, quantity.unit = list(earlier[-1].things), earlier[-1].unit
+    elif counted_before and re.match(r"\s+of\s+(?:them|those|these)\b", text[quantity.end :]):
+        quantity.things, quantity.unit = list(counted_before[-1].things), counted_before[-1].unit
 
 
 def _interval(value: float, qualifier: str) -> tuple[float, float]:

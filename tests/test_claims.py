@@ -1,0 +1,83 @@
+"""Claims read from sentences: who says so, the period, places, dates,
+missile classes; and what a question asks to be counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from consistency.claims import extract_claims, find_claimant, find_event_date, find_places, find_scope
+from consistency.models import Source
+from consistency.quantities import Focus
+
+
+def claims_of(text: str, published: str | None = "2024-11"):
+    return extract_claims(Source(id="s", title="t", path="p", text=text, content_hash="h", published=published))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claimant"),
+    [
+        ("The attack involved 79 drones, according to Ukraine’s air force.", "Ukraine’s air force"),
+        ("This was echoed by the U.S. Defense Department, which estimated that 11,000 troops were there.", "U.S. Defense Department"),
+        ("Ukrainian President Volodymyr Zelenskyy recently claimed that 11,000 troops were deployed.", "Ukrainian President Volodymyr Zelenskyy"),
+        ("Russian forces took five settlements, according to Russian state media.", "Russian state media"),
+        ("It rained all day in the capital.", None),
+    ],
+)
+def test_the_claimant_is_who_the_sentence_attributes_it_to(sentence, claimant):
+    assert find_claimant(sentence) == claimant
+
+
+def test_periods_places_and_event_dates():
+    assert find_scope("Russia had in June launched more than 330 missiles") == "in june"
+    assert find_scope("compensate for its daily toll of 1,200 casualties") == "rate"
+    assert find_scope("allocated $175bn since the invasion began") == "cumulative"
+    assert find_scope("A record 539 drones were used in an attack") is None
+    assert find_places("Russian strikes in Ukraine’s northeastern city of Sumy killed two") == {"ukraine", "sumy"}
+    assert find_places("in the Zaporizhzhia region, a strike hit a facility") == {"zaporizhzhia"}
+    assert find_places("In March, Trump said") == set()
+    assert find_event_date("on Monday, 12 March 2023, officials said") == "2023-03-12"
+    assert find_event_date("on March 3, 2024") == "2024-03-03"
+    assert find_event_date("since February 2022") is None
+
+
+def test_numeric_claims_carry_their_sentence_span_and_source_offsets():
+    text = "Kharkiv attack\n\nRussia launched 42 drones at Kharkiv overnight, the governor said. Air defences shot down 30 of them."
+    claims = claims_of(text)
+    assert [(c.quantity.point, c.quantity.role) for c in claims] == [(42, "launched"), (30, "shot_down")]
+    for claim in claims:
+        assert text[claim.start : claim.end] == claim.sentence
+        assert text[claim.quantity.start : claim.quantity.end] == claim.quantity.text
+    assert claims[0].places == ["kharkiv"] and claims[0].claimant is None
+
+
+def test_missile_classes_are_claims_attributed_to_each_claimant():
+    claims = claims_of(
+        "Ukraine initially described the weapon as an intercontinental ballistic missile, "
+        "but Moscow clarified it as an intermediate-range missile with an 800-kilometer reach."
+    )
+    classes = {(c.category, c.claimant) for c in claims if c.kind == "qualitative"}
+    assert classes == {("intercontinental", "Ukraine"), ("intermediate-range", "Moscow")}
+    mention = claims_of("The Oreshnik is a weapon based on Russia’s RS-26 Rubezh intercontinental ballistic missile (ICBM) design.")
+    assert [c for c in mention if c.kind == "qualitative"] == []  # a design lineage, not a classification
+
+
+@pytest.mark.parametrize(
+    ("question", "things", "role"),
+    [
+        ("How many drones were used in the record overnight attack?", {"drones"}, "launched"),
+        ("How many drones did Ukraine shoot down?", {"drones"}, "shot_down"),
+        ("How many people were killed in Sumy?", {"people"}, "killed"),
+        ("How many North Korean soldiers are in Russia?", {"troops"}, "deployed"),
+    ],
+)
+def test_focus_reads_what_a_question_counts(question, things, role):
+    focus = Focus(question)
+    assert (focus.things, focus.role) == (things, role)
+
+
+def test_focus_on_money_distance_and_missile_class():
+    assert {"USD", "EUR"} <= Focus("How much aid has the US given Ukraine?").units
+    assert "km" in Focus("What range does the Fath-360 have?").units
+    assert Focus("What type of missile hit Dnipro?").classification
+    assert not Focus("Who is the head of GCHQ?")
