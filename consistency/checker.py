@@ -22,6 +22,7 @@ from . import ingest as ingest_stage
 from .answer import answer_question
 from .audit import audit as run_audit
 from .conflicts import ClaimSet
+from .dates import checked_date
 from .config import MAX_QUESTION_CHARS, Settings, bundled_path
 from .embed import MODEL_NAME, MiniLM, shared_model
 from .errors import InputError
@@ -181,6 +182,8 @@ class Checker:
     def _evidence(self, text: str, top_k: int | None, filters: Filters | None):
         """The passages for `text`, their sources, the lexical index and the
         sources' claims: what both ask and check read."""
+        if filters:
+            filters = filters.model_copy(update={"since": checked_date(filters.since, "--since"), "until": checked_date(filters.until, "--until")})
         passages = self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
         source_ids = [p.source_id for p in passages]
         claims = ClaimSet.of(self.store.claims_of(source_ids))

@@ -24,7 +24,7 @@ from itertools import combinations
 import numpy as np
 
 from .models import Quantity, StatedClaim
-from .store import date_bounds
+from .dates import date_bounds, day_number
 
 CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different sources
 SAME_SOURCE_SIMILARITY = 0.35  # one article is mostly about one event
@@ -155,7 +155,7 @@ def different_event(a: StatedClaim, b: StatedClaim) -> bool:
     more than a month apart), or a place one names that the other's source
     never mentions."""
     if a.event_date and b.event_date:
-        if abs(_days(date_bounds(a.event_date)[0]) - _days(date_bounds(b.event_date)[0])) > EVENT_DATE_SLACK_DAYS:
+        if abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0])) > EVENT_DATE_SLACK_DAYS:
             return True
     elif not _dates_compatible(a.published, b.published):
         return True
@@ -175,13 +175,7 @@ def _dates_compatible(first: str | None, second: str | None) -> bool:
     low_b, high_b = date_bounds(second)
     if not (low_a and low_b):
         return True
-    return _days(max(low_a, low_b)) - _days(min(high_a, high_b)) <= DATE_SLACK_DAYS
-
-
-def _days(yyyymmdd: int) -> int:
-    year, rest = divmod(yyyymmdd, 10000)
-    month, day = divmod(rest, 100)
-    return year * 372 + month * 31 + day  # monotone is all that matters here
+    return day_number(max(low_a, low_b)) - day_number(min(high_a, high_b)) <= DATE_SLACK_DAYS
 
 
 # ---- numeric ---------------------------------------------------------------

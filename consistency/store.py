@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .dates import date_bounds
 from .errors import StoreError
 from .models import Filters, Passage, Source, SourceInfo, StatedClaim
 
@@ -58,20 +59,6 @@ def _store_errors(action: str, location: str) -> Iterator[None]:
         if "locked" in message.lower():
             message = "the store is locked by another process; try again when it has finished"
         raise StoreError(f"cannot {action} the store at {location}: {message}") from error
-
-
-def date_bounds(published: str | None) -> tuple[int, int]:
-    """YYYYMMDD lower and upper bound of an ISO date that may lack day or month."""
-    if not published:
-        return 0, 0
-    parts = published.split("-")
-    try:
-        year = int(parts[0])
-        month_low, month_high = (int(parts[1]),) * 2 if len(parts) > 1 else (1, 12)
-        day_low, day_high = (int(parts[2]),) * 2 if len(parts) > 2 else (1, 31)
-    except ValueError:
-        return 0, 0
-    return year * 10000 + month_low * 100 + day_low, year * 10000 + month_high * 100 + day_high
 
 
 def _file_id(source_id: str) -> str:

@@ -92,3 +92,8 @@ def test_empty_or_huge_questions_are_refused_in_one_line(corpus_checker, questio
     with pytest.raises(InputError) as error:
         corpus_checker.ask(question)
     assert "\n" not in str(error.value)
+
+
+def test_a_date_filter_that_is_not_a_date_is_refused(corpus_checker):
+    with pytest.raises(InputError, match="--since must be a date"):
+        corpus_checker.ask(DRONES, filters=Filters(since="yesterday"))
