@@ -33,7 +33,7 @@ from .verify import check_claim
 
 # Files are embedded and written in batches: one model call and one store
 # write for many small files keeps ingest close to the model's own speed.
-BATCH_PASSAGES = 64
+BATCH_PASSAGES = 512
 
 
 @dataclass
@@ -157,12 +157,10 @@ class Checker:
         claims = [c for f in batch.files for c in f.claims]
         # Passages are embedded alone: a title prefix drowns a short passage's topic.
         vectors = self.model.embed([p.text for p in passages])
-        title_vectors = self.model.embed([s.title for s in sources])
         self.store.replace_files(
             batch.paths,
             StoreBatch(sources, passages, claims),
             passage_vectors=vectors,
-            title_vectors=title_vectors,
             claim_vectors=_claim_vectors(claims, passages, vectors),
         )
         for result in batch.results:

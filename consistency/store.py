@@ -34,6 +34,7 @@ SOURCES = "consistency_sources"
 META = "consistency_meta"
 _COSINE = {"hnsw:space": "cosine"}
 _BATCH = 1000
+_PLACEHOLDER_VECTOR = [1.0, 0.0]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Store:
         with _store_errors("open", self.location):
             self._client = self._connect(path, chroma_url)
             self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
-            self._sources = self._client.get_or_create_collection(SOURCES, metadata=_COSINE, embedding_function=None)
+            self._sources = self._client.get_or_create_collection(SOURCES, embedding_function=None)
             self._claims = self._client.get_or_create_collection(CLAIMS, metadata=_COSINE, embedding_function=None)
             self._meta = self._client.get_or_create_collection(META, embedding_function=None)
 
@@ -207,7 +208,6 @@ class Store:
         paths: list[str],
         batch: StoreBatch,
         passage_vectors: np.ndarray,
-        title_vectors: np.ndarray,
         claim_vectors: np.ndarray,
     ) -> None:
         """Make the store hold exactly the batch's sources, passages and
@@ -241,7 +241,9 @@ class Store:
                 self._sources.upsert(
                     ids=[s.id for s in sources],
                     documents=[s.text for s in sources],
-                    embeddings=title_vectors.tolist(),
+                    # Sources are fetched by id, never searched by vector:
+                    # a placeholder saves embedding every title.
+                    embeddings=[_PLACEHOLDER_VECTOR] * len(sources),
                     metadatas=[_source_metadata(s, chunks[s.id]) for s in sources],
                 )
             self._write_claims(claims, claim_vectors, path_of)
