@@ -22,6 +22,7 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -292,7 +293,19 @@ def peak_rss_mb() -> float:
 
 def machine() -> dict:
     return {"cores": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(), "code": code_version()}
+
+
+def code_version() -> str:
+    """The commit measured, and whether the product code had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    try:
+        edited = git("status", "--porcelain", "--", "consistency")
+        return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes in consistency/" if edited else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def run(articles: int, seed: int, repeats: int) -> dict:
@@ -328,7 +341,7 @@ def verdict(met: bool) -> str:
 
 def print_report(f: dict) -> None:
     m = f["machine"]
-    print(f"machine: {m['cores']} cores, load average at start {m['load_average_at_start']}, "
+    print(f"code {m['code']}; machine: {m['cores']} cores, load average at start {m['load_average_at_start']}, "
           f"end {f['load_average_at_end']}, Python {m['python']}, {m['platform']}")
     print(f"start-up (model session, store open, llama-index import): {f['start_up_s']:.1f} s")
     for corpus in ("bundled", "synthetic"):
