@@ -114,28 +114,3 @@ def shared_model() -> MiniLM:
     if _shared is None:
         _shared = MiniLM()
     return _shared
-
-
-def as_llama_index_embedding(model: MiniLM | None = None):
-    """The same model behind llama-index's BaseEmbedding interface, for
-    llama-index components (e.g. the CitationQueryEngine baseline)."""
-    from llama_index.core.embeddings import BaseEmbedding
-
-    minilm = model or shared_model()
-
-    class MiniLMEmbedding(BaseEmbedding):
-        model_name: str = MODEL_NAME
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return minilm.embed_one(query).tolist()
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return minilm.embed_one(text).tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return minilm.embed(texts).tolist()
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-    return MiniLMEmbedding(embed_batch_size=BATCH_SIZE)

@@ -191,10 +191,6 @@ def folder_metadata(folder: Path) -> dict[str, dict]:
     return {name: fields for name, fields in data.items() if isinstance(fields, dict)}
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "source"
-
-
 def read_file(
     path: Path,
     base_id: str,
