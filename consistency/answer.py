@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from .chunk import sentence_spans
+from .claims import is_instruction
 from .conflicts import ClaimSet, Disagreement, different_event, find_conflicts, varying_estimates
 from .cite import Citations
 from .models import Answer, Conflict, Passage, Source, StatedClaim
@@ -66,10 +67,12 @@ def answer_question(
         return _not_found(question)
     conflicts = [citations.conflict(d) for d in disagreements if citations.covers(d)]
     varying = [] if conflicts else [c for c in varying_estimates(matching, claim_set) if citations.id_of(c)]
+    facts = facts_paragraphs(citations, conflicts, varying)
     return Answer(
         question=question,
         status="conflict" if conflicts else "answered",
-        answer=_compose(citations, conflicts, varying),
+        answer="\n\n".join([quoted_sentences(citations), *facts]),
+        facts_text="\n\n".join(facts),
         citations=citations.list,
         claims=[citations.claim(c) for c in matching if citations.id_of(c)],
         conflicts=conflicts,
@@ -115,17 +118,22 @@ def conflict_sentences(disagreements: list[Disagreement], chosen: list[ScoredSen
     return extra
 
 
-def _compose(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> str:
-    """The cited sentences, then each conflict (or the spread of estimates)
-    in plain words; every statement carries its [n]."""
-    text = " ".join(f"{c.quote} [{c.id}]" for c in citations.list)
+def quoted_sentences(citations: Citations) -> str:
+    """The extractive answer: the cited sentences, each with its [n]."""
+    return " ".join(f"{c.quote} [{c.id}]" for c in citations.list)
+
+
+def facts_paragraphs(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> list[str]:
+    """Each conflict (or the spread of estimates) in plain words, written
+    by code: whatever writes the answer above them, these stay."""
+    paragraphs = []
     for conflict in conflicts:
         sides = " vs ".join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
-        text += f"\n\nThe sources disagree ({conflict.severity} {conflict.kind} conflict): {sides}. {conflict.explanation}"
+        paragraphs.append(f"The sources disagree ({conflict.severity} {conflict.kind} conflict): {sides}. {conflict.explanation}")
     if varying:
         figures = ", ".join(f"{c.quantity.text} [{citations.id_of(c)}]" for c in varying)
-        text += f"\n\nEstimates vary but do not contradict one another: {figures}."
-    return text
+        paragraphs.append(f"Estimates vary but do not contradict one another: {figures}.")
+    return paragraphs
 
 
 def score_sentences(
@@ -149,7 +157,7 @@ def score_sentences(
             sentence = source.text[start:end]
             present = set(terms(sentence))
             context, previous = previous - present, present
-            if (source.id, start) in seen or (wants_number and not _NUMBER.search(sentence)):
+            if (source.id, start) in seen or (wants_number and not _NUMBER.search(sentence)) or is_instruction(sentence):
                 continue
             seen.add((source.id, start))
             # A fact often leans on the sentence before it ("...in retaliation

@@ -44,11 +44,29 @@ _MONTH_NAMES = r"january|february|march|april|may|june|july|august|september|oct
 _BASED_ON = re.compile(r"\bbased on\b[^.]*$", re.IGNORECASE)
 
 
+# Text addressed to a language model, not to readers: a prompt injection
+# planted in a source. It is nobody's claim and never evidence.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|your|other)\s+(?:instructions|prompts?|rules)\b"
+    r"|\b(?:AI|language model|LLM|assistant|chatbot)s?\s*(?:reading this|summari[sz]ing this)\b"
+    r"|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:AI|LLM|language model|assistant)s?\b"
+    r"|\bsystem prompt\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))
+
+
 def extract_claims(source: Source) -> list[StatedClaim]:
     claims: list[StatedClaim] = []
     previous: list[Quantity] = []
     for start, end in sentence_spans(source.text):
         sentence = source.text[start:end]
+        if is_instruction(sentence):
+            previous = []
+            continue
         claimant = find_claimant(sentence)
         scope = find_scope(sentence)
         quantities = find_quantities(sentence, before=previous)
@@ -176,6 +194,22 @@ def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: 
             who = _nearest_claimant(sentence, match.start()) or claimant
             claims.append(_stated(source, start, end, match.start(), "missile class", kind="qualitative", category=category, claimant=who))
     return claims
+
+
+def missile_class(text: str) -> str | None:
+    """The missile class a phrase names ("an ICBM" -> intercontinental)."""
+    return next((category for category, pattern in _MISSILE_CLASSES if re.search(pattern, text, re.IGNORECASE)), None)
+
+
+# Classes that exclude one another: only these are compared. A value read by
+# the LLM outside them ("Oreshnik", "a new missile") is kept as a claim but
+# never flagged, since "Oreshnik" and "intermediate-range" can both be true.
+EXCLUSIVE_CATEGORIES = {"missile class": {category for category, _ in _MISSILE_CLASSES}}
+
+
+def qualitative_claim(source: Source, start: int, end: int, offset: int, measure: str, category: str, claimant: str | None) -> StatedClaim:
+    """A classification stated in the sentence source.text[start:end]."""
+    return _stated(source, start, end, offset, measure, kind="qualitative", category=category, claimant=claimant)
 
 
 def _nearest_claimant(sentence: str, position: int) -> str | None:

@@ -14,11 +14,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import render
 from .checker import Checker, validate_question
 from .config import Settings
-from .errors import ConsistencyError
+from .errors import ConsistencyError, InputError
 from .models import Filters
 from .report import audit_html
 
@@ -38,6 +39,15 @@ ChromaUrlOption = Annotated[
     Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 [env: CONSISTENCY_CHROMA_URL]")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
+LLMOption = Annotated[
+    Optional[str],
+    typer.Option("--llm", help="Who writes answers: local, openai, openai-compatible or none [env: CONSISTENCY_LLM; default: local when installed, else none]", show_default=False),
+]
+LLMModelOption = Annotated[Optional[str], typer.Option("--llm-model", help="Model name for openai / openai-compatible [env: CONSISTENCY_LLM_MODEL]", show_default=False)]
+LLMUrlOption = Annotated[
+    Optional[str], typer.Option("--llm-url", help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 [env: CONSISTENCY_LLM_URL]", show_default=False)
+]
+ModelPathOption = Annotated[Optional[Path], typer.Option("--model-path", help="Any GGUF file for --llm local [env: CONSISTENCY_MODEL_PATH]", show_default=False)]
 
 
 def user_errors(command):
@@ -65,9 +75,25 @@ def _emit(result, as_json: bool, renderer) -> None:
         renderer(out, result)
 
 
-def _checker(store: Path | None, chroma_url: str | None, **overrides) -> Checker:
-    settings = Settings.from_env(store, chroma_url).model_copy(update=overrides)
+def _checker(store: Path | None, chroma_url: str | None, llm: dict | None = None, **overrides) -> Checker:
+    settings = Settings.from_env(store, chroma_url, **(llm or {})).model_copy(update=overrides)
     return Checker(settings=settings)
+
+
+def _llm_flags(llm: str | None, llm_model: str | None, llm_url: str | None, model_path: Path | None) -> dict:
+    if model_path is not None and not model_path.is_file():
+        raise InputError(f"--model-path {model_path}: no such file")
+    return {"backend": llm, "model": llm_model, "base_url": llm_url, "model_path": model_path}
+
+
+def _start_llm(checker: Checker, quiet: bool) -> None:
+    """Starts the LLM before the question, so that a one-time model
+    assembly shows progress and a backend that cannot start is reported in
+    one line (the answer then falls back to the extractive one)."""
+    with render.model_progress(err, quiet=quiet) as on_assemble:
+        checker.open_llm(on_assemble)
+    if checker.llm_problem and not quiet:
+        err.print(f"[yellow]llm unavailable:[/] {escape(checker.llm_problem)}; answering without an LLM (extractive).", soft_wrap=True)
 
 
 @app.command()
@@ -77,13 +103,24 @@ def ingest(
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     max_file_mb: Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
+    extract: Annotated[
+        str, typer.Option("--extract", help="rules: fast, amounts and missile classes; llm: the LLM also reads every passage for qualitative claims (slow once, then cached).")
+    ] = "rules",
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
     json: JsonOption = False,
 ) -> None:
     """Add articles to the store. Unchanged files are skipped; changed files replace their old passages."""
+    if extract not in ("rules", "llm"):
+        raise InputError(f"--extract {extract!r}: choose rules or llm")
     overrides = {"max_file_mb": max_file_mb} if max_file_mb else {}
-    checker = _checker(store, chroma_url, **overrides)
-    with render.ingest_progress(err, quiet=json) as callbacks:
-        report = checker.ingest(paths, **callbacks)
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path), **overrides)
+    if extract == "llm":
+        _start_llm(checker, quiet=True)
+    with render.ingest_progress(err, quiet=json, passages=extract == "llm") as callbacks:
+        report = checker.ingest(paths, extract=extract, **callbacks)
     if json:
         print(report.model_dump_json(indent=2))
     else:
@@ -102,13 +139,21 @@ def ask(
     source: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles).")] = None,
     since: Annotated[Optional[str], typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only sources published on or before this date.")] = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
     json: JsonOption = False,
 ) -> None:
     """Answer a question; every statement cites the exact span of a source."""
     validate_question(question)  # before any slow first-run work
-    checker = _checker(store, chroma_url)
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
     _bootstrap_if_new(checker, quiet=json)
-    result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until))
+    _start_llm(checker, quiet=json)
+    with render.drafting(err, quiet=json) as on_token:
+        result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until), on_token=on_token)
+    if not json:
+        render.generation_notice(err, result)
     _emit(result, json, render.answer)
 
 

@@ -7,9 +7,13 @@ and the eval harness agree without passing flags around.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
+
+from .errors import InputError
 
 DEFAULT_STORE = Path(".consistency")
 
@@ -17,6 +21,64 @@ DEFAULT_STORE = Path(".consistency")
 # question; a file bigger than this is almost surely not an article.
 MAX_QUESTION_CHARS = 2_000
 DEFAULT_MAX_FILE_MB = 10.0
+
+
+Backend = Literal["auto", "local", "openai", "openai-compatible", "none"]
+
+# LLM settings by environment variable; the same names (lower case, without
+# the prefix) work in the [llm] table of the config file.
+_LLM_ENV = {
+    "backend": "CONSISTENCY_LLM",
+    "model": "CONSISTENCY_LLM_MODEL",
+    "base_url": "CONSISTENCY_LLM_URL",
+    "api_key": "CONSISTENCY_LLM_API_KEY",
+    "model_path": "CONSISTENCY_MODEL_PATH",
+    "timeout": "CONSISTENCY_LLM_TIMEOUT",
+    "retries": "CONSISTENCY_LLM_RETRIES",
+    "threads": "CONSISTENCY_LLM_THREADS",
+}
+
+
+class LLMSettings(BaseModel):
+    """Which LLM writes answers. `auto`: the local model when installed, else none."""
+
+    backend: Backend = "auto"
+    model: str | None = Field(None, description="model name for openai / openai-compatible")
+    base_url: str | None = Field(None, description="openai-compatible server, e.g. http://127.0.0.1:8080/v1")
+    api_key: str | None = Field(None, repr=False)
+    model_path: Path | None = Field(None, description="a GGUF file for the local backend")
+    timeout: float = Field(60.0, gt=0, description="seconds to wait for a remote reply")
+    retries: int = Field(2, ge=0, description="retries with backoff for remote backends")
+    threads: int | None = None
+    n_ctx: int = 4096
+
+    @classmethod
+    def from_env(cls, **flags) -> "LLMSettings":
+        """Flags beat environment variables, which beat the config file."""
+        values = dict(_config_file().get("llm", {}))
+        values.update({key: os.environ[var] for key, var in _LLM_ENV.items() if os.environ.get(var)})
+        values.update({key: value for key, value in flags.items() if value is not None})
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field = ".".join(str(p) for p in problem["loc"])
+            raise InputError(f"bad LLM setting {field}: {problem['msg']}") from None
+
+
+def config_path() -> Path:
+    root = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(os.environ.get("CONSISTENCY_CONFIG") or Path(root) / "consistency" / "config.toml")
+
+
+def _config_file() -> dict:
+    path = config_path()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        raise InputError(f"cannot read the config file {path}: {error}") from None
 
 
 class Settings(BaseModel):
@@ -27,9 +89,10 @@ class Settings(BaseModel):
     # The store was chosen by nobody: the CLI may then fill it with the
     # bundled corpus on first use.
     store_is_default: bool = True
+    llm: LLMSettings = LLMSettings()
 
     @classmethod
-    def from_env(cls, store: Path | str | None = None, chroma_url: str | None = None) -> "Settings":
+    def from_env(cls, store: Path | str | None = None, chroma_url: str | None = None, **llm_flags) -> "Settings":
         env_store = os.environ.get("CONSISTENCY_STORE")
         chosen_store = store or env_store
         return cls(
@@ -38,6 +101,7 @@ class Settings(BaseModel):
             top_k=int(os.environ.get("CONSISTENCY_TOP_K", 8)),
             max_file_mb=float(os.environ.get("CONSISTENCY_MAX_FILE_MB", DEFAULT_MAX_FILE_MB)),
             store_is_default=chosen_store is None,
+            llm=LLMSettings.from_env(**llm_flags),
         )
 
 

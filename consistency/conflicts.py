@@ -24,6 +24,7 @@ from itertools import combinations
 import numpy as np
 
 from .models import Quantity, StatedClaim
+from .claims import EXCLUSIVE_CATEGORIES
 from .dates import date_bounds, day_number
 
 CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different sources
@@ -128,6 +129,13 @@ def compare(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement
     return _numeric(a, b, claim_set)
 
 
+def exclusive(a: StatedClaim, b: StatedClaim) -> bool:
+    """Can the two classifications not both be true? Only within a closed
+    set of classes (an ICBM is not an intermediate-range missile)."""
+    classes = EXCLUSIVE_CATEGORIES.get(a.measure, set())
+    return a.category in classes and b.category in classes
+
+
 def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
     """Could these two claims be about the same measure of the same event?"""
     if a.id == b.id or (a.source_id == b.source_id and a.start == b.start) or a.kind != b.kind:
@@ -142,7 +150,7 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
             return False  # 48 Russian drones, six Ukrainian drones
         if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id:
             return False  # a range in km belongs to one weapon; articles rarely name which
-    elif a.measure != b.measure:
+    elif a.measure != b.measure or not exclusive(a, b):
         return False
     if different_event(a, b):
         return False

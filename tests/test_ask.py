@@ -60,10 +60,13 @@ def test_answerable_questions_cite_the_sentence_that_answers(corpus_checker, que
     assert_verbatim(corpus_checker, answer)
 
 
-def test_json_output_is_exactly_the_contract(corpus_checker):
+def test_json_output_is_the_contract_plus_llm_and_timings(corpus_checker):
     data = corpus_checker.ask(DRONES).model_dump(mode="json")
-    assert set(data) == {"question", "status", "answer", "citations", "claims", "conflicts"}
+    assert set(data) == {"question", "status", "answer", "citations", "claims", "conflicts", "llm", "timings"}
     assert set(data["citations"][0]) == {"id", "source", "title", "quote", "start", "end"}
+    assert data["llm"] is None  # --llm none: no model was asked
+    assert set(data["timings"]) == {"retrieve", "extract", "generate", "total"}
+    assert data["timings"]["total"] >= data["timings"]["retrieve"] > 0
 
 
 def test_source_filter_restricts_evidence(corpus_checker):

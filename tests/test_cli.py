@@ -16,7 +16,14 @@ DRONES = "How many drones were used in the record overnight attack?"
 
 def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONSISTENCY_")}
-    env.update({"HF_HUB_OFFLINE": "1", "COLUMNS": "120", **(env_extra or {})})
+    env.update(
+        {
+            "HF_HUB_OFFLINE": "1", "COLUMNS": "120",
+            # Extractive unless a test asks for an LLM; no user config file.
+            "CONSISTENCY_LLM": "none", "CONSISTENCY_CONFIG": os.devnull, "CONSISTENCY_CACHE": os.environ["CONSISTENCY_CACHE"],
+            **(env_extra or {}),
+        }
+    )
     return subprocess.run(
         [sys.executable, "-m", "consistency", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
@@ -98,3 +105,56 @@ def test_corrupt_store_ends_in_one_line(tmp_path):
 def test_missing_path_is_reported_and_exit_code_says_so(tmp_path):
     result = run("ingest", str(tmp_path / "nowhere"), "--store", str(tmp_path / "s"))
     assert result.returncode == 1 and "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---- the LLM options ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("cli-llm") / "store"
+    assert run("ingest", str(CORPUS), "--store", str(store)).returncode == 0
+    return store
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_llm_server_is_one_line_and_the_answer_still_comes(corpus_store):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai-compatible", "--llm-url", url, env_extra={"CONSISTENCY_LLM_RETRIES": "0"})
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    notices = [line for line in result.stderr.splitlines() if "llm unavailable" in line]
+    assert len(notices) == 1 and "cannot reach the LLM server" in notices[0] and "extractive" in notices[0]
+    assert "539 Iran-designed drones" in result.stdout
+
+    as_json = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai-compatible", "--llm-url", url, "--json", env_extra={"CONSISTENCY_LLM_RETRIES": "0"})
+    answer = json.loads(as_json.stdout)
+    assert answer["llm"]["status"] == "unavailable" and answer["status"] == "conflict"
+
+
+def test_openai_without_a_key_falls_back_with_a_reason(corpus_store):
+    result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai", env_extra={"OPENAI_API_KEY": ""})
+    assert result.returncode == 0
+    assert "needs OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_llm_choices_are_clear_errors(corpus_store, tmp_path):
+    assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--llm", "gpt9"), "bad LLM setting backend")
+    assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--model-path", str(tmp_path / "nope.gguf")), "no such file")
+    assert_clean_error(run("ingest", str(CORPUS), "--store", str(corpus_store), "--extract", "magic"), "choose rules or llm")
+
+
+@pytest.mark.slow
+def test_ask_with_a_local_gguf_by_path(corpus_store, smollm_path):
+    result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "local", "--model-path", str(smollm_path), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["llm"]["backend"] == "local" and answer["llm"]["model"] == smollm_path.stem
+    assert answer["llm"]["status"] in ("verified", "repaired", "rejected")
+    assert set(answer["timings"]) == {"retrieve", "extract", "generate", "total"}
