@@ -62,7 +62,9 @@ def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
     listed = json.loads(run("sources", "--store", store, "--json").stdout)
     assert [s["id"] for s in listed] == ["kharkiv"]
     status = json.loads(run("status", "--json", env_extra={"CONSISTENCY_STORE": store}).stdout)
-    assert status == status | {"sources": 1, "backend": "persistent"}
+    assert status == status | {"sources": 1, "backend": "persistent", "llm": "none (extractive answers)"}
+    remote = json.loads(run("status", "--json", env_extra={"CONSISTENCY_STORE": store, "CONSISTENCY_LLM": "openai-compatible", "CONSISTENCY_LLM_URL": "http://127.0.0.1:9/v1"}).stdout)
+    assert remote["llm"] == "openai-compatible: default model at http://127.0.0.1:9/v1"
     answer = json.loads(run("ask", "How many drones were launched at Kharkiv?", "--store", store, "--json").stdout)
     assert answer["status"] == "answered" and "42 drones" in answer["citations"][0]["quote"]
 
