@@ -11,7 +11,7 @@ import pytest
 
 from consistency import Checker, StoreError
 
-from .conftest import ARTICLE, CORPUS, write
+from .conftest import ARTICLE, write
 
 
 def stored_passage_ids(checker: Checker) -> set[str]:
