@@ -123,13 +123,17 @@ def quoted_sentences(citations: Citations) -> str:
     return " ".join(f"{c.quote} [{c.id}]" for c in citations.list)
 
 
+def sides_text(conflict: Conflict, joiner: str = " vs ") -> str:
+    """"500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]"."""
+    return joiner.join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
+
+
 def facts_paragraphs(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> list[str]:
     """Each conflict (or the spread of estimates) in plain words, written
     by code: whatever writes the answer above them, these stay."""
     paragraphs = []
     for conflict in conflicts:
-        sides = " vs ".join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
-        paragraphs.append(f"The sources disagree ({conflict.severity} {conflict.kind} conflict): {sides}. {conflict.explanation}")
+        paragraphs.append(f"The sources disagree ({conflict.severity} {conflict.kind} conflict): {sides_text(conflict)}. {conflict.explanation}")
     if varying:
         figures = ", ".join(f"{c.quantity.text} [{citations.id_of(c)}]" for c in varying)
         paragraphs.append(f"Estimates vary but do not contradict one another: {figures}.")

@@ -38,6 +38,7 @@ StoreOption = Annotated[
 ChromaUrlOption = Annotated[
     Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 [env: CONSISTENCY_CHROMA_URL]")
 ]
+TopKOption = Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
 LLMOption = Annotated[
     Optional[str],
@@ -135,7 +136,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question about the stored sources.", show_default=False)],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")] = None,
+    top_k: TopKOption = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles).")] = None,
     since: Annotated[Optional[str], typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only sources published on or before this date.")] = None,
@@ -163,7 +164,7 @@ def check(
     claim: Annotated[str, typer.Argument(help="A claim to check, e.g. \"Russia launched 500 drones in the record attack\".", show_default=False)],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")] = None,
+    top_k: TopKOption = None,
     json: JsonOption = False,
 ) -> None:
     """Check a claim: supported, contradicted, disputed (the sources disagree) or not found."""

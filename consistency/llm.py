@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -47,8 +48,6 @@ class Message(BaseModel):
 
 class Completion(BaseModel):
     text: str
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
     seconds: float
 
 
@@ -87,10 +86,7 @@ class LocalLLM(LLM):
     backend = "local"
 
     def __init__(self, model_path: Path, model_name: str | None = None, n_ctx: int = 4096, threads: int | None = None):
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError:
-            raise LLMUnavailable("the local LLM needs llama-cpp-python (pip install 'consistency[local]')") from None
+        _require_llama_cpp()
         self.path = Path(model_path)
         if not self.path.is_file():
             raise LLMUnavailable(f"no model file at {self.path}")
@@ -130,7 +126,7 @@ class LocalLLM(LLM):
                 stream=True,
             )
             text = _collect(stream, on_token)
-        return Completion(text=text, completion_tokens=len(self._llama.tokenize(text.encode(), add_bos=False)) if text else 0, seconds=time.perf_counter() - started)
+        return Completion(text=text, seconds=time.perf_counter() - started)
 
 
     def _prime(self, system: Message) -> None:
@@ -258,13 +254,13 @@ def _first_line(text: str) -> str:
 # ---- choosing a backend ---------------------------------------------------------
 
 
-def local_available(settings: LLMSettings) -> bool:
-    try:
-        import importlib.util
+def _require_llama_cpp() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise LLMUnavailable("the local LLM needs llama-cpp-python (pip install 'consistency[local]')")
 
-        has_runtime = importlib.util.find_spec("llama_cpp") is not None
-    except ValueError:
-        has_runtime = False
+
+def local_available(settings: LLMSettings) -> bool:
+    has_runtime = importlib.util.find_spec("llama_cpp") is not None
     return has_runtime and (settings.model_path is not None or parts_installed())
 
 
@@ -284,10 +280,7 @@ def open_llm(settings: LLMSettings, on_assemble: Callable[[int, int], None] | No
     if backend == "local":
         if settings.model_path is not None:
             return LocalLLM(settings.model_path, n_ctx=settings.n_ctx, threads=settings.threads)
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError:
-            raise LLMUnavailable("the local LLM needs llama-cpp-python (pip install 'consistency[local]')") from None
+        _require_llama_cpp()  # before assembling a 1.1 GB file it could not run
         try:
             path = default_model_path(on_assemble)
         except ConsistencyError as error:

@@ -9,6 +9,7 @@ soften a conflict. Status, claims, conflicts and citations never change.
 
 from __future__ import annotations
 
+from .answer import sides_text
 from .llm import LLM, LLMUnavailable, Message, TokenCallback
 from .models import Answer, Generation
 from .prompts import load
@@ -51,6 +52,5 @@ def facts(answer: Answer) -> str:
     the sides of each conflict, not the reasoning behind it."""
     lines = []
     for conflict in answer.conflicts:
-        sides = " versus ".join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in conflict.sides)
-        lines.append(f"The sources disagree: {sides}.")
+        lines.append(f"The sources disagree: {sides_text(conflict, ' versus ')}.")
     return "\n".join(lines) or "No conflict between the sources."
