@@ -219,7 +219,7 @@ class Checker:
         started = time.perf_counter()
         question = validate_question(question)
         passages, retrieved = self._retrieve(question, top_k, filters), time.perf_counter()
-        answer = answer_question(question, *self._evidence(passages))
+        answer = answer_question(question, *self._evidence(passages), self.model)
         extracted = time.perf_counter()
         answer = self._write(answer, on_token)
         done = time.perf_counter()
@@ -229,7 +229,7 @@ class Checker:
     def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:
         """Is this claim supported, contradicted or disputed by the sources?"""
         claim = validate_question(claim, what="claim")
-        return check_claim(claim, *self._evidence(self._retrieve(claim, top_k, filters)))
+        return check_claim(claim, *self._evidence(self._retrieve(claim, top_k, filters)), self.model)
 
     def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
         if filters:

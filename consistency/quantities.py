@@ -382,7 +382,7 @@ class Focus:
             self.units |= {"USD", "EUR", "GBP"}
         if re.search(r"\b(?:range|how far)\b", lowered):
             self.units.add("km")
-        self.role = next((role for role, pattern in _ROLES if re.search(rf"\b(?:{pattern})\b", lowered)), None)
+        self.role = _asked_role(lowered)
         self.classification = bool(re.search(r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat (?:missile|weapon)|\bicbm\b|intercontinental|range missile", lowered))
 
     def matches(self, claim) -> bool:
@@ -393,10 +393,42 @@ class Focus:
             return not (self.role and quantity.role and quantity.role != self.role)
         return bool(self.units) and quantity.unit in self.units
 
+    @property
+    def counted(self) -> bool:
+        """The question names what is counted ("how many drones")."""
+        return bool(self.things or self.units)
+
+    def answered_by(self, claim) -> bool:
+        """A claim that gives the very count asked for: the thing and, when
+        the question says, what happened to it (shot down, not launched)."""
+        if claim.kind == "qualitative":
+            return False
+        if self.counted and not self.matches(claim):
+            return False
+        return self.role is None or claim.quantity.role == self.role
+
     def __bool__(self) -> bool:
         return bool(self.things or self.units or self.classification)
 
 
+def _asked_role(question: str) -> str | None:
+    """The role the question asks about: the one named first after "how
+    many" ("How many people were injured ... in which Ukraine downed 48
+    drones?" asks about the injured), else the first named at all. An
+    attack named as the event ("the record overnight attack") is not asked."""
+    asked = _QUANTITY_WORDS.search(question)
+    after = asked.end() if asked else 0
+    found = [
+        (m.start() < after, m.start(), role)
+        for role, pattern in _ROLES
+        for m in re.finditer(rf"\b(?:{pattern})\b", question)
+        if not (role == "launched" and _EVENT_NOUN.search(question[: m.end()]))
+    ]
+    return min(found)[2] if found else None
+
+
+_EVENT_NOUN = re.compile(r"\b(?:the|a|an|this|that|its|their)\s+(?:[\w’'-]+\s+){0,3}(?:attacks?|strikes?|barrage|assault)$")
+_QUANTITY_WORDS = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b")
 _ANY_SCALES = {**_SCALES, "hundred": 1e2}
 _ANY_NUMBER = re.compile(rf"(?<![\w.])(?P<number>{_NUMBER}|{_WORDS})(?:\s*(?P<scale>hundred|{_SCALE_WORDS})\b)?", re.IGNORECASE)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from .answer import ScoredSentence, conflict_sentences, matching_claims, score_sentences
+from .answer import Embedder, ScoredSentence, conflict_sentences, matching_claims, score_sentences
 from .cite import Citations
 from .claims import extract_claims
 from .conflicts import ClaimSet, Disagreement, comparable, compare, different_event, find_conflicts, same_subject
@@ -28,8 +28,9 @@ def check_claim(
     sources: dict[str, Source],
     lexical: LexicalIndex,
     claim_set: ClaimSet,
+    embedder: Embedder,
 ) -> Verdict:
-    scored = score_sentences(text, passages, sources, lexical, ignore_numbers=True)
+    scored = score_sentences(text, passages, sources, lexical, embedder, ignore_numbers=True)
     stated = _read(text)
     if not stated:
         return _unjudged(text, scored, sources)
