@@ -216,6 +216,36 @@ def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
         raise ConsistencyError("could not ingest the bundled corpus: " + "; ".join(f.error or f.path for f in report.failed))
 
 
+@app.command("eval")
+@user_errors
+def eval_command(
+    gold: Annotated[Optional[Path], typer.Argument(help="Gold questions (JSONL) [default: the bundled eval/gold.jsonl]", show_default=False)] = None,
+    claims: Annotated[Optional[Path], typer.Option("--claims", help="Gold claims (JSONL) [default: claims.jsonl beside GOLD]", show_default=False)] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain llama-index CitationQueryEngine on the same store, embeddings and LLM.")] = False,
+    ramdocs: Annotated[Optional[Path], typer.Option("--ramdocs", help="Run an external set in the RAMDocs format instead (one fresh store per row).", show_default=False)] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about [default: the bundled corpus]", show_default=False)] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus [default: an eval store in the cache folder]", show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N items (or rows).")] = None,
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")] = Path("eval/reports"),
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Score the system on gold questions and claims: accuracy, citations, conflicts, abstention, latency."""
+    from . import eval_shell
+
+    flags = _llm_flags(llm, llm_model, llm_url, model_path)
+    if ramdocs:
+        eval_shell.ramdocs(ramdocs, flags, limit, json, out, err)
+        return
+    checker = _checker(store or eval_shell.default_store(), None, flags)
+    _start_llm(checker, quiet=json)
+    eval_shell.gold(checker, gold, claims, corpus, baseline, limit, None if no_report else report_dir, json, out, err)
+
+
 @app.command()
 @user_errors
 def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:

@@ -19,7 +19,11 @@ from .quantities import number_mentions
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? (and any markers right after it) before a capital.
-_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"“(A-Z])")
+# Not after an initial or abbreviation: "U.S. Secretary", "Antony J. Blinken", "Mr. Trump".
+_SENTENCE_END = re.compile(
+    r"(?<!\.[A-Z])(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bGen)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bJr)(?<!\bNo)"
+    r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"“(A-Z])"
+)
 # Phrases that deny or soften a disagreement.
 _SOFTENING = re.compile(
     r"\b(agree[sd]?|in agreement|consistent(ly)?|no (real )?(conflict|discrepanc\w*|contradiction|disagreement)|"

@@ -1,0 +1,58 @@
+"""How an evaluation looks in a terminal: a progress bar while it runs, then
+one row per item and a table of totals."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .eval_report import ROWS, cell, columns
+from .evaluate import EvalReport, ItemResult
+
+MARK = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]–[/]"}
+
+
+@contextmanager
+def progress(console: Console, quiet: bool = False):
+    """A `Progress` callback for evaluate(): one bar per system."""
+    bars = Progress(
+        TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=console, transient=False, disable=quiet,
+    )
+
+    def start(name: str, total: int):
+        task = bars.add_task(escape(name), total=total)
+        return lambda: bars.advance(task)
+
+    with bars:
+        yield start
+
+
+def report(console: Console, result: EvalReport, items: bool = True) -> None:
+    if items:
+        for run in result.runs:
+            console.print(_items_table(f"{run.system} · {run.llm}", run.items))
+    totals = Table(title=f"totals · {result.runs[0].total.items} questions, {result.runs[0].total.claims} claims", title_justify="left")
+    totals.add_column("metric")
+    cols = columns(result)
+    for name, _ in cols:
+        totals.add_column(escape(name), justify="right")
+    for label, field, kind in ROWS:
+        totals.add_row(label, *(cell(metrics, field, kind) for _, metrics in cols))
+    console.print(totals)
+
+
+def _items_table(title: str, items: list[ItemResult]) -> Table:
+    table = Table(title=escape(title), title_justify="left")
+    for name, justify in (("item", "left"), ("split", "left"), ("category", "left"), ("status", "left"), ("right", "center"),
+                          ("evidence", "center"), ("conflict", "center"), ("cit. recall", "right"), ("s", "right")):
+        table.add_column(name, justify=justify)
+    for item in items:
+        flag = MARK[item.conflict_flagged == item.conflict_expected] + (" flagged" if item.conflict_flagged else "")
+        recall = f"{item.citation.supported}/{item.citation.statements}" if item.citation.statements else "–"
+        table.add_row(escape(item.id), item.split, item.category, item.status, MARK[item.correct], MARK[item.evidence], flag, recall, f"{item.seconds:.1f}")
+    return table
