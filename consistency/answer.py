@@ -35,6 +35,7 @@ KEEP_RELATIVE = 0.75  # keep sentences scoring within 75% of the best
 MAX_SENTENCES = 4
 RELEVANT_SCORE = 0.4  # a sentence this relevant may hold claims that answer
 CONTEXT_WEIGHT = 0.5
+EVENT_COVERAGE = 0.25  # of what the question says about the event, outside the count itself
 MAX_SCORED = 120  # sentences embedded per question (top_k passages hold fewer)
 
 NOT_FOUND_TEXT = "The stored sources do not answer this question."
@@ -74,7 +75,8 @@ def answer_question(
         return _not_found(question)
     focus = Focus(question)
     matching = matching_claims(scored, claim_set, focus) if focus else []
-    if _QUANTITY_QUESTION.search(question) and (focus.counted or focus.role) and not any(focus.answered_by(c) for c in relevant_claims(scored, claim_set)):
+    answering = [c for c in relevant_claims(scored, claim_set) if focus.answered_by(c) and _about_the_event(focus, c, sources, lexical)]
+    if _QUANTITY_QUESTION.search(question) and (focus.counted or focus.role) and not answering:
         # The sentences are on topic but none counts what was asked (the
         # record attack's size is known, the number shot down is not).
         return _not_found(question)
@@ -99,6 +101,21 @@ def answer_question(
 
 def _not_found(question: str) -> Answer:
     return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
+
+
+def _about_the_event(focus: Focus, claim: StatedClaim, sources: dict[str, Source], lexical: LexicalIndex) -> bool:
+    """Does the claim's sentence (or the one before it) say what the
+    question says about the event? 48 drones shot down on Tuesday do not
+    answer how many were shot down in the record attack."""
+    weights = {t: lexical.idf(t) for t in set(terms(focus.event_text))}
+    total = sum(weights.values())
+    source = sources.get(claim.source_id)
+    if len(weights) < 2 or source is None:
+        return True  # the question hardly describes an event ("did Russia repel")
+    present = set(terms(claim.sentence))
+    context = _terms_before(source.text, claim.start) - present
+    covered = sum(w for t, w in weights.items() if t in present) + CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
+    return covered / total >= EVENT_COVERAGE
 
 
 def relevant_claims(scored: list[ScoredSentence], claim_set: ClaimSet) -> list[StatedClaim]:

@@ -55,7 +55,7 @@ _REFUSAL = re.compile(
 # Bare "conflict" is not here: in news it is the war ("join the conflict").
 _DISAGREEMENT = re.compile(
     r"\b(disagree\w*|contradict\w*|discrepanc\w*|inconsisten\w*|conflicting|"
-    r"(figures|numbers|counts|reports|accounts|sources|estimates) (differ|vary|conflict))\b",
+    r"(figures|numbers|counts|reports|accounts|sources|estimates) (differ|conflict))\b",
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(no|not|nor|without|never)\b[\w\s]{0,20}$", re.IGNORECASE)

@@ -383,6 +383,12 @@ class Focus:
         if re.search(r"\b(?:range|how far)\b", lowered):
             self.units.add("km")
         self.role = _asked_role(lowered)
+        asked = {w for w in words if w.lower() in COUNTED}
+        if self.role:
+            asked |= {m.group(0) for m in re.finditer(rf"\b(?:{dict(_ROLES)[self.role]})\b", lowered)}
+        # What the question says about the event, not about the count: "the
+        # record overnight attack" in "how many drones were shot down in ...".
+        self.event_text = " ".join(w for w in re.findall(r"[A-Za-z][\w’'-]*", lowered) if w not in {a.lower() for a in asked})
         self.classification = bool(re.search(r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat (?:missile|weapon)|\bicbm\b|intercontinental|range missile", lowered))
 
     def matches(self, claim) -> bool:
