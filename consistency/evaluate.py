@@ -36,7 +36,7 @@ from .errors import InputError
 from .models import Answer, Citation, Verdict
 from .quantities import number_mentions
 from .retrieve import terms
-from .validate import cited_ids, split_sentences
+from .validate import split_sentences
 
 if TYPE_CHECKING:
     from .checker import Checker
@@ -45,7 +45,9 @@ Asker = Callable[[str], Answer]
 ClaimChecker = Callable[[str], Verdict]
 Split = Literal["dev", "held-out"]
 
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+# Citation markers: ours are [1]; a plain engine also writes "Source 1" or
+# "Sources 1 and 2". Either way they cite, and their digits are not figures.
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]|\(?\b[Ss]ources?\s+\d+(?:\s*(?:,|and|&)\s*\d+)*\)?")
 _REFUSAL = re.compile(
     r"\b(do(es)? not (say|state|answer|mention|provide|specify|contain|include|give)|"
     r"(no|not enough|insufficient) (information|data|mention|details?)|cannot (be )?(determine|answer|find)|"
@@ -250,7 +252,7 @@ def citation_scores(answer: Answer) -> CitationScore:
     if answer.status == "not_found":
         return CitationScore(statements=0, supported=0, citations=0, relevant=0)
     for sentence in split_sentences(answer.answer):
-        ids = [n for n in dict.fromkeys(cited_ids(sentence))]
+        ids = list(dict.fromkeys(int(n) for marker in _MARKERS.findall(sentence) for n in re.findall(r"\d+", marker)))
         claim = _MARKERS.sub("", sentence)
         if not ids and not number_mentions(claim):
             continue

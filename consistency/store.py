@@ -225,8 +225,8 @@ class Store:
                 text=passage.text,
                 embedding=vector.tolist(),
                 metadata=_passage_metadata(passage, path_of[passage.source_id]),
-                excluded_embed_metadata_keys=["path"],
-                excluded_llm_metadata_keys=["path"],
+                excluded_embed_metadata_keys=_BOOKKEEPING,
+                excluded_llm_metadata_keys=_BOOKKEEPING,
             )
             for passage, vector in zip(passages, passage_vectors)
         ]
@@ -324,6 +324,11 @@ def _claim_metadata(claim: StatedClaim, path: str) -> dict:
 
 def _claim(meta: dict) -> StatedClaim:
     return StatedClaim.model_validate_json(meta["claim"])
+
+
+# Ids, offsets and date bounds are for code; a llama-index reader of the
+# collection (the eval baseline) shows a model only the title and date.
+_BOOKKEEPING = ["source_id", "file_id", "path", "start", "end", "published_low", "published_high"]
 
 
 def _passage_metadata(passage: Passage, path: str) -> dict:

@@ -123,3 +123,9 @@ def test_regression_guard_on_the_gold_set(corpus_checker, tmp_path):
     assert total.citation_recall is not None and total.latency_p95 is not None
     markdown, chart = write(report, tmp_path, "run")
     assert "| answer accuracy |" in markdown.read_text() and chart.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_plain_engine_citing_source_n_is_scored_like_our_markers():
+    score = citation_scores(cited("According to Source 2, a record 539 drones as well as 11 missiles were used."))
+    assert (score.statements, score.supported, score.citations, score.relevant) == (1, 1, 1, 1)
+    assert score_item(RECORD.model_copy(update={"values": [539]}), cited("Source 2 says 539 drones."), 1.0).correct
