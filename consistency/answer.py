@@ -38,8 +38,11 @@ CONTEXT_WEIGHT = 0.5
 EVENT_COVERAGE = 0.25  # of what the question says about the event, outside the count itself
 MAX_SCORED = 120  # sentences embedded per question (top_k passages hold fewer)
 
+_YEAR = re.compile(r"(19|20)\d\d")
 NOT_FOUND_TEXT = "The stored sources do not answer this question."
 _QUANTITY_QUESTION = re.compile(r"\b(how (many|much|far|long|large|big)|number of|amount of|what (percentage|share))\b", re.I)
+# Asks for a date or a year: the answering sentence must hold a number.
+_WHEN_QUESTION = re.compile(r"^\s*(when|in what year|what year|in which year)\b|\b(what|which) (year|date)\b", re.I)
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
 
 
@@ -75,7 +78,7 @@ def answer_question(
         return _not_found(question)
     focus = Focus(question)
     matching = matching_claims(scored, claim_set, focus) if focus else []
-    answering = [c for c in relevant_claims(scored, claim_set) if focus.answered_by(c) and _about_the_event(focus, c, sources, lexical)]
+    answering = [c for c in relevant_claims(scored, claim_set) if focus.answered_by(c) and about_the_event(focus, c, sources, lexical)]
     if _QUANTITY_QUESTION.search(question) and (focus.counted or focus.role) and not answering:
         # The sentences are on topic but none counts what was asked (the
         # record attack's size is known, the number shot down is not).
@@ -103,11 +106,14 @@ def _not_found(question: str) -> Answer:
     return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
 
 
-def _about_the_event(focus: Focus, claim: StatedClaim, sources: dict[str, Source], lexical: LexicalIndex) -> bool:
+def about_the_event(focus: Focus, claim: StatedClaim, sources: dict[str, Source], lexical: LexicalIndex, ignore_numbers: bool = False) -> bool:
     """Does the claim's sentence (or the one before it) say what the
     question says about the event? 48 drones shot down on Tuesday do not
-    answer how many were shot down in the record attack."""
-    weights = {t: lexical.idf(t) for t in set(terms(focus.event_text))}
+    answer how many were shot down in the record attack. A claim under
+    check (`ignore_numbers`) ignores its own figures and roles, which are
+    what is checked, but not its years."""
+    described = focus.scene_text if ignore_numbers else focus.event_text
+    weights = {t: lexical.idf(t) for t in set(terms(described)) if not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))}
     total = sum(weights.values())
     source = sources.get(claim.source_id)
     if len(weights) < 2 or source is None:
@@ -200,7 +206,7 @@ def score_sentences(
     and a wrong figure must still find the sentence that contradicts it."""
     weights = {t: lexical.idf(t) for t in set(terms(question)) if not (ignore_numbers and t[:1].isdigit())}
     total = sum(weights.values()) or 1.0
-    wants_number = bool(_QUANTITY_QUESTION.search(question))
+    wants_number = bool(_QUANTITY_QUESTION.search(question) or _WHEN_QUESTION.search(question))
     found: list[tuple[str, int, int, float]] = []
     texts: list[str] = []
     seen: set[tuple[str, int]] = set()

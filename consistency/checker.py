@@ -70,6 +70,18 @@ class Checker:
         self._reader: ClaimReader | None = None
         self._on_passage: Callable[[], None] | None = None
 
+    def close(self) -> None:
+        """Releases the store (when it was opened). The LLM stays loaded:
+        it is shared by every Checker of the process."""
+        if "store" in vars(self):
+            self.store.close()
+
+    def __enter__(self) -> "Checker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.store, self.settings.chroma_url)

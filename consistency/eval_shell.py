@@ -11,7 +11,7 @@ from rich.console import Console
 
 from . import eval_report, render, render_eval
 from .checker import Checker
-from .config import bundled_path
+from .config import Settings, bundled_path
 from .errors import ConsistencyError, InputError
 from .evaluate import evaluate
 from .model_files import cache_dir
@@ -58,4 +58,15 @@ def _report_name(report) -> str:
 
 
 def ramdocs(path: Path, llm_flags: dict, limit: int | None, as_json: bool, out: Console, err: Console) -> None:
-    raise InputError("--ramdocs is not wired yet")
+    """Each row of a RAMDocs file in a store of its own (consistency.ramdocs)."""
+    from .ramdocs import load_rows, run_ramdocs
+
+    rows = load_rows(path)[:limit]
+    settings = Settings.from_env(None, None, **llm_flags)
+    with render_eval.progress(err, quiet=as_json) as progress:
+        step = progress(f"RAMDocs rows ({path.name})", len(rows))
+        report = run_ramdocs(rows, settings, on_row=lambda _: step())
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        out.print(report.summary(), highlight=False)

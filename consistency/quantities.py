@@ -376,6 +376,8 @@ class Focus:
     def __init__(self, question: str):
         words = re.findall(r"[A-Za-z][\w’'-]*", question)
         self.things = {COUNTED[w.lower()] for w in words if w.lower() in COUNTED}
+        if re.search(r"\b(?:population|inhabitants|how many (?:people )?live[sd]?)\b", question, re.IGNORECASE):
+            self.things.add("people")  # "What is the population of X?" counts people
         lowered = question.lower()
         self.units = {unit for word, unit in {**_MEASURES, **_CURRENCY_WORDS}.items() if re.search(rf"\b{re.escape(word)}\b", lowered)}
         if re.search(r"how much (?:money|aid|assistance|funding)|\bcost\b|\bworth\b|\baid\b", lowered):
@@ -388,7 +390,10 @@ class Focus:
             asked |= {m.group(0) for m in re.finditer(rf"\b(?:{dict(_ROLES)[self.role]})\b", lowered)}
         # What the question says about the event, not about the count: "the
         # record overnight attack" in "how many drones were shot down in ...".
-        self.event_text = " ".join(w for w in re.findall(r"[A-Za-z][\w’'-]*", lowered) if w not in {a.lower() for a in asked})
+        self.event_text = " ".join(w for w in re.findall(r"[A-Za-z][\w’'-]*|\b(?:19|20)\d\d\b", lowered) if w not in {a.lower() for a in asked})
+        # A claim under check asks nothing: every role it states is checked,
+        # so only the rest describes the event.
+        self.scene_text = re.sub(rf"\b(?:{'|'.join(pattern for _, pattern in _ROLES)})\b", " ", self.event_text)
         self.classification = bool(re.search(r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat (?:missile|weapon)|\bicbm\b|intercontinental|range missile", lowered))
 
     def matches(self, claim) -> bool:

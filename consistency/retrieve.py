@@ -30,7 +30,7 @@ _STOPWORDS = frozenset(
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves many much according said says also
-    kind type sort exactly""".split()
+    kind type sort exactly s least""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 

@@ -77,6 +77,13 @@ class Store:
             self._claims = self._client.get_or_create_collection(CLAIMS, metadata=_COSINE, embedding_function=None)
             self._meta = self._client.get_or_create_collection(META, embedding_function=None)
 
+    def close(self) -> None:
+        """Releases the Chroma client: chromadb caches every client's system
+        (SQLite handles, ~12 MB) process-wide until it is closed, so a
+        process that opens many stores (the RAMDocs eval) must close them."""
+        with contextlib.suppress(Exception):  # closing twice, or a server client without close()
+            self._client.close()
+
     @cached_property
     def vectors(self):
         """The passages collection as a llama-index vector store."""

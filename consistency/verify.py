@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from .answer import Embedder, ScoredSentence, conflict_sentences, matching_claims, score_sentences
+from .answer import Embedder, ScoredSentence, about_the_event, conflict_sentences, matching_claims, score_sentences
 from .cite import Citations
 from .claims import extract_claims
 from .conflicts import ClaimSet, Disagreement, comparable, compare, different_event, find_conflicts, same_subject
@@ -34,7 +34,9 @@ def check_claim(
     stated = _read(text)
     if not stated:
         return _unjudged(text, scored, sources)
-    candidates = _one_event(scored, matching_claims(scored, claim_set, Focus(text)) + matching_claims(scored, claim_set, _SameMeasure(stated)))
+    focus = Focus(text)
+    fitting = matching_claims(scored, claim_set, focus) + matching_claims(scored, claim_set, _SameMeasure(stated))
+    candidates = _one_event(scored, [c for c in fitting if about_the_event(focus, c, sources, lexical, ignore_numbers=True)])
     judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged)
     if not agree and not disagree:

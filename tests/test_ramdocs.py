@@ -261,15 +261,14 @@ def test_numeric_misinformation_is_flagged_as_a_conflict(e2e_report):
     assert census.exact_match
 
 
-def test_population_question_quotes_both_figures_without_a_conflict(e2e_report):
-    # Current behaviour, a known gap (see the RAMDocs report): the answer
-    # quotes both census sentences, but "population" names no counted thing,
-    # so no claim fits the question and no conflict is found.
+def test_a_population_question_flags_the_planted_figure(e2e_report):
+    # "population" counts people, so the census claims fit the question and
+    # 3,559 vs 10,000 is a conflict: the planted figure is a flagged side.
     population = e2e_report.rows[1]
-    assert population.status == "answered" and not population.predicted_conflict
+    assert population.status == "conflict" and population.predicted_conflict
     assert population.gold_found == [True]
-    assert population.wrong_as_answer == ["10,000 people"]
-    assert not population.exact_match
+    assert population.wrong_flagged == ["10,000 people"] and population.wrong_as_answer == []
+    assert population.exact_match
 
 
 def test_a_misinformed_name_is_quoted_as_an_answer(e2e_report):
@@ -290,8 +289,8 @@ def test_a_refused_document_is_recorded_and_the_row_still_answers(e2e_report):
 
 def test_e2e_report(e2e_report):
     assert e2e_report.conflict_precision == 1.0
-    assert e2e_report.conflict_recall == pytest.approx(1 / 3)
-    assert e2e_report.conflict_f1 == pytest.approx(0.5)
+    assert e2e_report.conflict_recall == pytest.approx(2 / 3)  # the planted director is not compared
+    assert e2e_report.conflict_f1 == pytest.approx(0.8)
     assert e2e_report.seconds > 0
     assert all(r.seconds >= r.ingest_seconds + r.ask_seconds > 0 for r in e2e_report.rows)
     assert all(r.llm is None for r in e2e_report.rows)  # --llm none (conftest)
