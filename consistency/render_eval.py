@@ -47,12 +47,15 @@ def report(console: Console, result: EvalReport, items: bool = True) -> None:
 
 
 def _items_table(title: str, items: list[ItemResult]) -> Table:
+    """One row per item; categories are in the markdown report, so that the
+    table fits a narrow terminal."""
     table = Table(title=escape(title), title_justify="left")
-    for name, justify in (("item", "left"), ("split", "left"), ("category", "left"), ("status", "left"), ("right", "center"),
-                          ("evidence", "center"), ("conflict", "center"), ("cit. recall", "right"), ("s", "right")):
-        table.add_column(name, justify=justify)
+    table.add_column("item", no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("split", "status", "right", "evid.", "conflict", "cites", "s"):
+        table.add_column(name, justify="left" if name in ("split", "status") else "center", no_wrap=True)
     for item in items:
-        flag = MARK[item.conflict_flagged == item.conflict_expected] + (" flagged" if item.conflict_flagged else "")
+        flag = MARK[item.conflict_flagged == item.conflict_expected] + (" flag" if item.conflict_flagged else "")
         recall = f"{item.citation.supported}/{item.citation.statements}" if item.citation.statements else "–"
-        table.add_row(escape(item.id), item.split, item.category, item.status, MARK[item.correct], MARK[item.evidence], flag, recall, f"{item.seconds:.1f}")
+        split = "dev" if item.split == "dev" else "held"
+        table.add_row(escape(item.id), split, item.status, MARK[item.correct], MARK[item.evidence], flag, recall, f"{item.seconds:.1f}")
     return table
