@@ -225,7 +225,7 @@ def eval_command(
     ramdocs: Annotated[Optional[Path], typer.Option("--ramdocs", help="Run an external set in the RAMDocs format instead (one fresh store per row).", show_default=False)] = None,
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about [default: the bundled corpus]", show_default=False)] = None,
     store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus [default: an eval store in the cache folder]", show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N items (or rows).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")] = None,
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")] = Path("eval/reports"),
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
     llm: LLMOption = None,

@@ -13,7 +13,7 @@ from . import eval_report, render, render_eval
 from .checker import Checker
 from .config import Settings, bundled_path
 from .errors import ConsistencyError, InputError
-from .evaluate import evaluate
+from .evaluate import evaluate, spread
 from .model_files import cache_dir
 
 
@@ -61,7 +61,7 @@ def ramdocs(path: Path, llm_flags: dict, limit: int | None, as_json: bool, out: 
     """Each row of a RAMDocs file in a store of its own (consistency.ramdocs)."""
     from .ramdocs import load_rows, run_ramdocs
 
-    rows = load_rows(path)[:limit]
+    rows = spread(load_rows(path), limit)
     settings = Settings.from_env(None, None, **llm_flags)
     with render_eval.progress(err, quiet=as_json) as progress:
         step = progress(f"RAMDocs rows ({path.name})", len(rows))

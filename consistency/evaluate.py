@@ -439,8 +439,8 @@ def evaluate(
     and LLM. The store must already hold the corpus the gold set is about."""
     started = time.perf_counter()
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    items = load_jsonl(gold, GoldItem)[:limit]
-    gold_claims = load_jsonl(claims, GoldClaim)[:limit] if claims else []
+    items = spread(load_jsonl(gold, GoldItem), limit)
+    gold_claims = spread(load_jsonl(claims, GoldClaim), limit) if claims else []
     llm = checker.llm_description() if checker.open_llm() else "none (extractive)"
     runs = [_run_system("consistency", llm, items, gold_claims, checker.ask, checker.check, progress)]
     if baseline:
@@ -452,6 +452,14 @@ def evaluate(
         gold=str(gold), claims=str(claims) if claims else None, corpus=_corpus_of(checker), store=checker.store.location,
         started=stamp, seconds=time.perf_counter() - started, runs=runs,
     )
+
+
+def spread(items: list, limit: int | None) -> list:
+    """`limit` items evenly spaced through the file: the gold file is ordered
+    by category, so the first N would all be conflicts."""
+    if limit is None or limit >= len(items):
+        return items
+    return [items[round(i * len(items) / limit)] for i in range(limit)]
 
 
 def _run_system(name: str, llm: str, items: list[GoldItem], claims: list[GoldClaim], ask: Asker, check: ClaimChecker | None, progress: Progress | None) -> SystemRun:
