@@ -78,10 +78,7 @@ def answer_question(
         return _not_found(question)
     focus = Focus(question)
     matching = matching_claims(scored, claim_set, focus) if focus else []
-    answering = [c for c in relevant_claims(scored, claim_set) if focus.answered_by(c) and about_the_event(focus, c, sources, lexical)]
-    if _QUANTITY_QUESTION.search(question) and (focus.counted or focus.role) and not answering:
-        # The sentences are on topic but none counts what was asked (the
-        # record attack's size is known, the number shot down is not).
+    if not _count_is_stated(question, focus, scored, claim_set, sources, lexical):
         return _not_found(question)
     disagreements = find_conflicts(claim_set, combinations(matching, 2))
     chosen = _same_event_only(_choose(scored), matching)
@@ -100,6 +97,18 @@ def answer_question(
         claims=[citations.claim(c) for c in matching if citations.id_of(c)],
         conflicts=conflicts,
     )
+
+
+def _count_is_stated(
+    question: str, focus: Focus, scored: list[ScoredSentence], claim_set: ClaimSet, sources: dict[str, Source], lexical: LexicalIndex
+) -> bool:
+    """A question asking to count something is answered only by a relevant
+    sentence that counts it, in the role and for the event asked: the
+    sentences may be on topic while none holds the count (the record
+    attack's size is known, the number shot down is not)."""
+    if not (_QUANTITY_QUESTION.search(question) and (focus.counted or focus.role)):
+        return True
+    return any(focus.answered_by(c) and about_the_event(focus, c, sources, lexical) for c in relevant_claims(scored, claim_set))
 
 
 def _not_found(question: str) -> Answer:
