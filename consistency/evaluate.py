@@ -199,9 +199,9 @@ def score_item(item: GoldItem, answer: Answer, seconds: float) -> ItemResult:
     abstained = abstains(answer)
     flagged = flags_conflict(answer)
     if item.answerable:
-        missing = missing_values(item, text) + [q for q in item.quotes if not quoted(q, answer.citations)]
-        found = not abstained and not missing_values(item, text)
-        evidence = all(quoted(q, answer.citations) for q in item.quotes)
+        lacking = missing_values(item, text)
+        unquoted = [q for q in item.quotes if not quoted(q, answer.citations)]
+        missing, found, evidence = lacking + unquoted, not abstained and not lacking, not unquoted
     else:
         missing, found, evidence = [], abstained, None
     return ItemResult(
@@ -371,32 +371,33 @@ def summarize(items: list[ItemResult], claims: list[ClaimResult]) -> Metrics:
     flagged_right = sum(i.conflict_flagged and i.conflict_expected for i in items)
     flagged = sum(i.conflict_flagged for i in items)
     expected = sum(i.conflict_expected for i in items)
-    precision = _share(flagged_right, flagged)
-    recall = _share(flagged_right, expected)
+    precision = share(flagged_right, flagged)
+    recall = share(flagged_right, expected)
     statements = sum(i.citation.statements for i in items)
     cited = sum(i.citation.citations for i in items)
     seconds = sorted(i.seconds for i in items)
     return Metrics(
         items=len(items),
-        accuracy=_share(sum(i.correct for i in items), len(items)),
-        evidence=_share(sum(bool(i.evidence) for i in answerable), len(answerable)),
-        citation_recall=_share(sum(i.citation.supported for i in items), statements),
-        citation_precision=_share(sum(i.citation.relevant for i in items), cited),
+        accuracy=share(sum(i.correct for i in items), len(items)),
+        evidence=share(sum(bool(i.evidence) for i in answerable), len(answerable)),
+        citation_recall=share(sum(i.citation.supported for i in items), statements),
+        citation_precision=share(sum(i.citation.relevant for i in items), cited),
         conflict_precision=precision,
         conflict_recall=recall,
         conflict_f1=None if precision is None or recall is None else (2 * precision * recall / (precision + recall) if precision + recall else 0.0),
         false_flags=flagged - flagged_right,
         missed_conflicts=expected - flagged_right,
-        abstention=_share(sum(i.abstained for i in unanswerable), len(unanswerable)),
+        abstention=share(sum(i.abstained for i in unanswerable), len(unanswerable)),
         invented=sum(not i.abstained for i in unanswerable),
         claims=len(claims),
-        claim_accuracy=_share(sum(c.correct for c in claims), len(claims)),
+        claim_accuracy=share(sum(c.correct for c in claims), len(claims)),
         latency_p50=statistics.median(seconds) if seconds else None,
         latency_p95=_percentile(seconds, 0.95),
     )
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """A ratio for a report: None, shown as "–", when there is nothing to divide by."""
     return part / whole if whole else None
 
 
@@ -449,7 +450,7 @@ def evaluate(
         engine = Baseline(checker)
         runs.append(_run_system("baseline", llm, items, [], engine.ask, None, progress))
     return EvalReport(
-        gold=str(gold), claims=str(claims) if claims else None, corpus=_corpus_of(checker), store=checker.store.location,
+        gold=str(gold), claims=str(claims) if claims else None, corpus=f"{len(checker.sources())} sources", store=checker.store.location,
         started=stamp, seconds=time.perf_counter() - started, runs=runs,
     )
 
@@ -468,8 +469,3 @@ def _run_system(name: str, llm: str, items: list[GoldItem], claims: list[GoldCla
     results = run_items(items, ask, step and (lambda _: step()))
     claim_results = run_claims(claims, check, step and (lambda _: step())) if check else []
     return system_run(name, llm, results, claim_results, time.perf_counter() - started)
-
-
-def _corpus_of(checker: "Checker") -> str:
-    infos = checker.sources()
-    return f"{len(infos)} sources"

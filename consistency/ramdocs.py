@@ -44,6 +44,7 @@ from .checker import Checker
 from .config import Settings
 from .embed import MiniLM, shared_model
 from .errors import InputError
+from .evaluate import share
 from .models import Answer, AnswerStatus
 from .quantities import number_mentions
 
@@ -293,10 +294,6 @@ def failed(index: int, row: RamdocsRow, error: str) -> RowResult:
     return score(index, row, nothing).model_copy(update={"status": "error", "error": error})
 
 
-def _share(hits: int, total: int) -> float | None:
-    return hits / total if total else None
-
-
 class RamdocsReport(BaseModel):
     """Per-row results and the metrics over them. A ratio with nothing to
     divide by is None."""
@@ -308,7 +305,7 @@ class RamdocsReport(BaseModel):
     @property
     def gold_recall(self) -> float | None:
         """Share of rows whose every gold answer is reported."""
-        return _share(sum(r.all_gold_found for r in self.rows), len(self.rows))
+        return share(sum(r.all_gold_found for r in self.rows), len(self.rows))
 
     @computed_field
     @property
@@ -317,7 +314,7 @@ class RamdocsReport(BaseModel):
         reported as the answer (it may appear as a conflict side). A
         not_found answer passes trivially: see `misinformation_abstained`."""
         rows = self._with_wrong()
-        return _share(sum(not r.wrong_as_answer for r in rows), len(rows))
+        return share(sum(not r.wrong_as_answer for r in rows), len(rows))
 
     @computed_field
     @property
@@ -332,19 +329,19 @@ class RamdocsReport(BaseModel):
         """Among rows with wrong answers, the share where a conflict side
         names a wrong answer: the misinformation was explicitly flagged."""
         rows = self._with_wrong()
-        return _share(sum(bool(r.wrong_flagged) for r in rows), len(rows))
+        return share(sum(bool(r.wrong_flagged) for r in rows), len(rows))
 
     @computed_field
     @property
     def conflict_precision(self) -> float | None:
         """Of rows answered with a conflict, the share with a misinfo document."""
-        return _share(self._true_conflicts(), sum(r.predicted_conflict for r in self.rows))
+        return share(self._true_conflicts(), sum(r.predicted_conflict for r in self.rows))
 
     @computed_field
     @property
     def conflict_recall(self) -> float | None:
         """Of rows with a misinfo document, the share answered with a conflict."""
-        return _share(self._true_conflicts(), sum(r.expected_conflict for r in self.rows))
+        return share(self._true_conflicts(), sum(r.expected_conflict for r in self.rows))
 
     @computed_field
     @property
@@ -353,13 +350,13 @@ class RamdocsReport(BaseModel):
         (not undefined) when no conflict was predicted but some were due."""
         predicted = sum(r.predicted_conflict for r in self.rows)
         expected = sum(r.expected_conflict for r in self.rows)
-        return _share(2 * self._true_conflicts(), predicted + expected)
+        return share(2 * self._true_conflicts(), predicted + expected)
 
     @computed_field
     @property
     def exact_match(self) -> float | None:
         """Share of rows with every gold answer and no wrong answer accepted."""
-        return _share(sum(r.exact_match for r in self.rows), len(self.rows))
+        return share(sum(r.exact_match for r in self.rows), len(self.rows))
 
     @computed_field
     @property
