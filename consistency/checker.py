@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ class Checker:
         self._llm_opened = False
         self._reader: ClaimReader | None = None
         self._on_passage: Callable[[], None] | None = None
+        # A server shares one Checker between threads: questions run side by
+        # side, ingests one at a time (they hold per-run state), and the LLM
+        # is opened once.
+        self._ingest_lock = threading.Lock()
+        self._llm_lock = threading.Lock()
 
     def close(self) -> None:
         """Releases the store (when it was opened). The LLM stays loaded:
@@ -107,7 +113,7 @@ class Checker:
         self._reader = self._claim_reader(extract)
         self._on_passage = on_passage
         report = IngestReport()
-        candidates, missing = self._candidates([Path(p) for p in paths])
+        candidates, missing = self._candidates(paths)
         if on_start:
             on_start(len(candidates) + len(missing))
         for result in missing:
@@ -261,13 +267,14 @@ class Checker:
         """The configured LLM, started once. None when the backend is
         `none` or cannot start (then `llm_problem` says why, and answers
         fall back to extractive ones)."""
-        if not self._llm_opened:
-            self._llm_opened = True
-            try:
-                self._llm = open_llm(self.settings.llm, on_assemble)
-            except LLMUnavailable as error:
-                self._llm_problem = str(error)
-        return self._llm
+        with self._llm_lock:
+            if not self._llm_opened:
+                self._llm_opened = True
+                try:
+                    self._llm = open_llm(self.settings.llm, on_assemble)
+                except LLMUnavailable as error:
+                    self._llm_problem = str(error)
+            return self._llm
 
     @property
     def llm_problem(self) -> str | None:

@@ -248,6 +248,63 @@ def eval_command(
 
 @app.command()
 @user_errors
+def serve(
+    mcp: Annotated[bool, typer.Option("--mcp", help="Serve MCP for chat tools: over stdio, or streamable HTTP at /mcp with --port.")] = False,
+    http: Annotated[bool, typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status).")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port [--http default: 8765; --mcp: stdio unless given].", show_default=False)] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="CONSISTENCY_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every request [env: CONSISTENCY_TOKEN].", show_default=False)] = None,
+    allow_ingest: Annotated[Optional[list[Path]], typer.Option("--allow-ingest", help="A folder clients may ingest from (repeatable); without one, ingest is refused.", show_default=False)] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+) -> None:
+    """Serve the checker to chat tools (MCP) or programs (HTTP API)."""
+    from . import serving
+
+    if mcp == http:
+        raise InputError("choose one of --mcp or --http")
+    stdio = mcp and port is None
+    port = port or (None if mcp else serving.DEFAULT_HTTP_PORT)
+    roots = serving.IngestRoots(allow_ingest or [])
+    if not stdio:
+        serving.check_binding(host, port, token)
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    _bootstrap_if_new(checker, quiet=False)
+    _start_llm(checker, quiet=False)
+    serving.warm_up(checker)
+    announce = lambda line: err.print(escape(line), soft_wrap=True)  # noqa: E731 - stdout belongs to the MCP protocol
+    if mcp:
+        serving.serve_mcp(checker, roots, host, port, token, announce)
+    else:
+        serving.serve_http(checker, roots, host, port, token, announce)
+
+
+@app.command()
+@user_errors
+def chat(
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: TopKOption = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+) -> None:
+    """An interactive session: ask questions, check claims (/check), list sources (/sources), audit (/audit)."""
+    from .chat import run_chat
+
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    _bootstrap_if_new(checker, quiet=False)
+    _start_llm(checker, quiet=False)
+    run_chat(checker, out, err, top_k=top_k)
+
+
+@app.command()
+@user_errors
 def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """List the stored sources: id, title, outlet, date, passages."""
     infos = _checker(store, chroma_url).sources()

@@ -18,3 +18,10 @@ class StoreError(ConsistencyError):
     """The store cannot be opened, read or written."""
 
     exit_code = 3
+
+
+class AccessDenied(ConsistencyError):
+    """A server client asked for something outside what the server allows
+    (a path outside the folders it may ingest from)."""
+
+    exit_code = 2

@@ -8,8 +8,10 @@ store's revision changes.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 
@@ -78,6 +80,9 @@ class LexicalIndex:
     def __init__(self, passages: list[Passage]):
         import bm25s
 
+        # bm25s sets its own logger to DEBUG: under a server's logging
+        # set-up every index rebuild would print.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.passages = passages
         self.position = {p.id: i for i, p in enumerate(passages)}
         tokenized = [terms(f"{p.title} {p.text}") for p in passages]
@@ -116,13 +121,17 @@ class Retriever:
         self.model = model
         self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
+        # A server's threads share one index: after an ingest, one thread
+        # rebuilds it while the others wait, instead of each building its own.
+        self._lexical_lock = threading.Lock()
 
     def lexical(self) -> LexicalIndex:
         revision = self.store.revision()
-        if self._lexical is None or revision != self._lexical_revision:
-            self._lexical = LexicalIndex(self.store.all_passages())
-            self._lexical_revision = revision
-        return self._lexical
+        with self._lexical_lock:
+            if self._lexical is None or revision != self._lexical_revision:
+                self._lexical = LexicalIndex(self.store.all_passages())
+                self._lexical_revision = revision
+            return self._lexical
 
     def retrieve(self, question: str, top_k: int, filters: Filters | None = None) -> list[Passage]:
         """The top_k passages by fused rank; `score` is each one's cosine

@@ -14,7 +14,8 @@ from .conftest import ARTICLE, CORPUS, write
 DRONES = "How many drones were used in the record overnight attack?"
 
 
-def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+def cli_env(env_extra: dict | None = None) -> dict[str, str]:
+    """The environment of a `consistency` process under test."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONSISTENCY_")}
     env.update(
         {
@@ -24,8 +25,12 @@ def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.Compl
             **(env_extra or {}),
         }
     )
+    return env
+
+
+def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "consistency", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "consistency", *args], cwd=cwd, env=cli_env(env_extra), capture_output=True, text=True, timeout=300
     )
 
 

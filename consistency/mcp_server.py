@@ -1,0 +1,94 @@
+"""The MCP server: `consistency serve --mcp` (stdio) or with `--port`
+(streamable HTTP on 127.0.0.1). A thin shell over `Checker`: each tool
+returns the same model that `--json` prints, as structured content and as
+JSON text.
+
+Tools run the blocking Checker on worker threads, so the server keeps
+answering pings and other clients while a question is being answered.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import anyio
+from mcp.server.fastmcp import FastMCP
+
+from .checker import Checker
+from .models import Answer, AuditReport, IngestReport, SourceInfo, Verdict
+from .serving import DEFAULT_HOST, IngestRoots
+
+INSTRUCTIONS = """\
+consistency answers questions from a store of news articles and other
+documents. Every statement in an answer cites a verbatim span of a source
+(citations: source id, quote, start, end), and where the sources disagree
+the answer has status "conflict" and lists each side with its citations.
+Numbers are compared by code, not by a model. When the sources do not hold
+the answer, status is "not_found": say so rather than guessing.
+
+Report conflicts to the user as they are given (both figures, who says
+what); quote citations verbatim; never present a number the result does not
+contain."""
+
+
+def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST, port: int = 8000) -> FastMCP:
+    server = FastMCP("consistency", instructions=INSTRUCTIONS, host=host, port=port, log_level="WARNING")
+
+    @server.tool()
+    async def ask(question: str, top_k: int | None = None) -> Answer:
+        """Answer a question from the stored sources.
+
+        Returns status ("answered", "conflict" when sources disagree,
+        "not_found" when they do not say), an answer whose statements carry
+        [n] markers, the citations ([n] -> source id, title, verbatim quote,
+        character span), the numeric claims found, and the conflicts
+        (numeric or qualitative, minor or major, each side with its
+        citations and the likely cause). Ask one factual question at a time,
+        e.g. "How many drones were used in the record overnight attack?".
+        top_k: how many passages to read (default 8, at most 100)."""
+        return await _in_thread(checker.ask, question, top_k=_top_k(top_k))
+
+    @server.tool()
+    async def check_claim(claim: str) -> Verdict:
+        """Check one claim against the stored sources.
+
+        Returns verdict "supported", "contradicted", "disputed" (the sources
+        disagree among themselves about it) or "not_found", an explanation,
+        and the cited evidence. State the claim as a sentence with its
+        figure, e.g. "Russia launched 500 drones in the record attack"."""
+        return await _in_thread(checker.check, claim)
+
+    @server.tool()
+    async def audit(limit: int | None = None) -> AuditReport:
+        """List every conflict between sources in the whole store, most
+        severe first, without a question: numeric disagreements (with the
+        figures, how far apart, likely cause) and qualitative ones (e.g. a
+        missile's class), each side cited verbatim. limit: only the N most
+        severe."""
+        return await _in_thread(checker.audit, limit=limit if limit and limit > 0 else None)
+
+    @server.tool()
+    async def list_sources() -> list[SourceInfo]:
+        """List the stored sources: id (use it to read citations), title,
+        outlet, publication date and number of passages."""
+        return await _in_thread(checker.sources)
+
+    @server.tool()
+    async def ingest(paths: list[str]) -> IngestReport:
+        """Add or update files (.txt, .md, .html) or folders in the store.
+
+        Only paths inside the folders this server was started with
+        (--allow-ingest) are accepted; relative paths are taken inside the
+        first of them. Unchanged files are skipped; each file's outcome
+        (added, updated, unchanged, failed with a reason) is reported."""
+        return await _in_thread(roots.ingest, checker, paths)
+
+    return server
+
+
+def _top_k(top_k: int | None) -> int | None:
+    return None if top_k is None else max(1, min(int(top_k), 100))
+
+
+async def _in_thread(function, *args, **kwargs):
+    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))

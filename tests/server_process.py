@@ -1,0 +1,71 @@
+"""A real `consistency serve` process on a free loopback port, for the
+server tests: started as a user starts it, stopped with SIGINT."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .test_cli import cli_env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: object  # the server's stderr, a file: a pipe nobody reads could fill and stall it
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+
+@contextlib.contextmanager
+def running_server(*args: str, env_extra: dict | None = None, timeout: float = 120) -> Iterator[Server]:
+    port = free_port()
+    log = tempfile.TemporaryFile("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "consistency", "serve", *args, "--port", str(port)],
+        env=cli_env(env_extra), stdout=subprocess.DEVNULL, stderr=log, text=True,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_for_port(server, port, timeout)
+        yield server
+    finally:
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_port(server: Server, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"the server exited with {server.process.returncode}: {server.stderr()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the server did not start listening in time")
