@@ -1,5 +1,6 @@
 """A real `consistency serve` process on a free loopback port, for the
-server tests: started as a user starts it, stopped with SIGINT."""
+server tests and the load benchmark: started as a user starts it, stopped
+with SIGINT."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from .test_cli import cli_env
 
 
 def free_port() -> int:
@@ -34,12 +33,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(*args: str, env_extra: dict | None = None, timeout: float = 120) -> Iterator[Server]:
+def running_server(*args: str, env: dict[str, str], timeout: float = 120) -> Iterator[Server]:
     port = free_port()
     log = tempfile.TemporaryFile("w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "consistency", "serve", *args, "--port", str(port)],
-        env=cli_env(env_extra), stdout=subprocess.DEVNULL, stderr=log, text=True,
+        env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:

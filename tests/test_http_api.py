@@ -35,7 +35,7 @@ def store(tmp_path_factory):
 def test_ask_check_audit_sources_status_over_http_match_the_cli_json(store, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    with running_server("--http", "--store", str(store), "--allow-ingest", str(inbox)) as server:
+    with running_server("--http", "--store", str(store), "--allow-ingest", str(inbox), env=cli_env()) as server:
         client = httpx.Client(base_url=server.url, timeout=60)
         answer = client.post("/ask", json={"question": DRONES}).json()
         verdict = client.post("/check", json={"claim": "Russia launched 100 drones in the record overnight attack"}).json()
@@ -66,7 +66,7 @@ def _without_timings(answer: dict) -> dict:
 def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     inbox = tmp_path / "inbox"
     write(inbox / "kharkiv.txt", ARTICLE)
-    with running_server("--http", "--store", str(tmp_path / "store"), "--allow-ingest", str(inbox)) as server:
+    with running_server("--http", "--store", str(tmp_path / "store"), "--allow-ingest", str(inbox), env=cli_env()) as server:
         client = httpx.Client(base_url=server.url, timeout=60)
         blank = client.post("/ask", json={"question": "   "})
         too_long = client.post("/ask", json={"question": "x" * 5000})
@@ -91,13 +91,13 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
 
 
 def test_ingest_is_refused_when_the_server_was_given_no_folder(store):
-    with running_server("--http", "--store", str(store)) as server:
+    with running_server("--http", "--store", str(store), env=cli_env()) as server:
         refused = httpx.post(f"{server.url}/ingest", json={"paths": [str(CORPUS)]}, timeout=60)
     assert refused.status_code == 403 and "--allow-ingest" in refused.json()["detail"]
 
 
 def test_a_token_is_required_when_set(store):
-    with running_server("--http", "--store", str(store), env_extra={"CONSISTENCY_TOKEN": "s3cret"}) as server:
+    with running_server("--http", "--store", str(store), env=cli_env({"CONSISTENCY_TOKEN": "s3cret"})) as server:
         anonymous = httpx.get(f"{server.url}/sources", timeout=60)
         wrong = httpx.get(f"{server.url}/sources", headers={"Authorization": "Bearer nope"}, timeout=60)
         right = httpx.get(f"{server.url}/sources", headers={"Authorization": "Bearer s3cret"}, timeout=60)
@@ -125,7 +125,7 @@ def test_unsafe_or_impossible_starts_are_one_line_errors(store, args, message):
 
 
 def test_a_port_in_use_is_a_one_line_error(store):
-    with running_server("--http", "--store", str(store)) as server:
+    with running_server("--http", "--store", str(store), env=cli_env()) as server:
         port = server.url.rsplit(":", 1)[1]
         result = subprocess.run(
             [sys.executable, "-m", "consistency", "serve", "--http", "--store", str(store), "--port", port],

@@ -118,7 +118,7 @@ def test_streamable_http_serves_the_same_tools_and_honours_a_token(store):
             )
             return tools, answers
 
-    with running_server("--mcp", "--store", str(store), env_extra={"CONSISTENCY_TOKEN": "s3cret"}) as server:
+    with running_server("--mcp", "--store", str(store), env=cli_env({"CONSISTENCY_TOKEN": "s3cret"})) as server:
         tools, (answer, verdict) = asyncio.run(calls(server.url))
         anonymous = httpx.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
     assert {tool.name for tool in tools} == TOOLS
