@@ -33,22 +33,22 @@ out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
 StoreOption = Annotated[
-    Optional[Path], typer.Option("--store", help="Store folder [env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False)
+    Optional[Path], typer.Option("--store", help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False)
 ]
 ChromaUrlOption = Annotated[
-    Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 [env: CONSISTENCY_CHROMA_URL]")
+    Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 \\[env: CONSISTENCY_CHROMA_URL]")
 ]
-TopKOption = Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read [default: 8].")]
+TopKOption = Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read \\[default: 8].")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
 LLMOption = Annotated[
     Optional[str],
-    typer.Option("--llm", help="Who writes answers: local, openai, openai-compatible or none [env: CONSISTENCY_LLM; default: local when installed, else none]", show_default=False),
+    typer.Option("--llm", help="Who writes answers: local, openai, openai-compatible or none \\[env: CONSISTENCY_LLM; default: local when installed, else none]", show_default=False),
 ]
-LLMModelOption = Annotated[Optional[str], typer.Option("--llm-model", help="Model name for openai / openai-compatible [env: CONSISTENCY_LLM_MODEL]", show_default=False)]
+LLMModelOption = Annotated[Optional[str], typer.Option("--llm-model", help="Model name for openai / openai-compatible \\[env: CONSISTENCY_LLM_MODEL]", show_default=False)]
 LLMUrlOption = Annotated[
-    Optional[str], typer.Option("--llm-url", help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 [env: CONSISTENCY_LLM_URL]", show_default=False)
+    Optional[str], typer.Option("--llm-url", help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]", show_default=False)
 ]
-ModelPathOption = Annotated[Optional[Path], typer.Option("--model-path", help="Any GGUF file for --llm local [env: CONSISTENCY_MODEL_PATH]", show_default=False)]
+ModelPathOption = Annotated[Optional[Path], typer.Option("--model-path", help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]", show_default=False)]
 
 
 def user_errors(command):
@@ -219,12 +219,12 @@ def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
 @app.command("eval")
 @user_errors
 def eval_command(
-    gold: Annotated[Optional[Path], typer.Argument(help="Gold questions (JSONL) [default: the bundled eval/gold.jsonl]", show_default=False)] = None,
-    claims: Annotated[Optional[Path], typer.Option("--claims", help="Gold claims (JSONL) [default: claims.jsonl beside GOLD]", show_default=False)] = None,
+    gold: Annotated[Optional[Path], typer.Argument(help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]", show_default=False)] = None,
+    claims: Annotated[Optional[Path], typer.Option("--claims", help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]", show_default=False)] = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain llama-index CitationQueryEngine on the same store, embeddings and LLM.")] = False,
     ramdocs: Annotated[Optional[Path], typer.Option("--ramdocs", help="Run an external set in the RAMDocs format instead (one fresh store per row).", show_default=False)] = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about [default: the bundled corpus]", show_default=False)] = None,
-    store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus [default: an eval store in the cache folder]", show_default=False)] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about \\[default: the bundled corpus]", show_default=False)] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus \\[default: an eval store in the cache folder]", show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")] = None,
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")] = Path("eval/reports"),
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
@@ -252,8 +252,8 @@ def serve(
     mcp: Annotated[bool, typer.Option("--mcp", help="Serve MCP for chat tools: over stdio, or streamable HTTP at /mcp with --port.")] = False,
     http: Annotated[bool, typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status).")] = False,
     host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
-    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port [--http default: 8765; --mcp: stdio unless given].", show_default=False)] = None,
-    token: Annotated[Optional[str], typer.Option("--token", envvar="CONSISTENCY_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every request [env: CONSISTENCY_TOKEN].", show_default=False)] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port \\[--http default: 8765; --mcp: stdio unless given].", show_default=False)] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="CONSISTENCY_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every request.", show_default=False)] = None,
     allow_ingest: Annotated[Optional[list[Path]], typer.Option("--allow-ingest", help="A folder clients may ingest from (repeatable); without one, ingest is refused.", show_default=False)] = None,
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,

@@ -165,3 +165,11 @@ def test_ask_with_a_local_gguf_by_path(corpus_store, smollm_path):
     assert answer["llm"]["backend"] == "local" and answer["llm"]["model"] == smollm_path.stem
     assert answer["llm"]["status"] in ("verified", "repaired", "rejected")
     assert set(answer["timings"]) == {"retrieve", "extract", "generate", "total"}
+
+
+def test_help_shows_each_option_with_its_environment_variable():
+    # Rich reads help text as markup: an unescaped "[env: ...]" would vanish.
+    ask_help = run("ask", "--help", env_extra={"COLUMNS": "200"}).stdout
+    assert "[env: CONSISTENCY_STORE; default: ./.consistency]" in ask_help and "[env: CONSISTENCY_LLM;" in ask_help
+    serve_help = run("serve", "--help", env_extra={"COLUMNS": "200"}).stdout
+    assert "--allow-ingest" in serve_help and "CONSISTENCY_TOKEN" in serve_help and "[--http default: 8765;" in serve_help

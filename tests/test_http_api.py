@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -57,6 +58,19 @@ def test_ask_check_audit_sources_status_over_http_match_the_cli_json(store, tmp_
     with Checker(store=store) as checker:
         for citation in answer["citations"] + audit["citations"]:
             assert checker.source(citation["source"]).text[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_concurrent_questions_with_a_real_local_llm_are_written_one_at_a_time_and_all_answered(store, smollm_path):
+    questions = [DRONES, "How many North Korean soldiers are now in Russia?", "What was the population of Kyiv in 2020?"]
+    with running_server("--http", "--store", str(store), "--llm", "local", "--model-path", str(smollm_path), env=cli_env()) as server:
+        with ThreadPoolExecutor(len(questions)) as pool:
+            replies = list(pool.map(lambda q: httpx.post(f"{server.url}/ask", json={"question": q}, timeout=300), questions))
+    answers = [reply.json() for reply in replies]
+    assert [reply.status_code for reply in replies] == [200, 200, 200]
+    assert [a["status"] for a in answers] == ["conflict", "conflict", "not_found"]
+    written = [a["llm"] for a in answers[:2]]
+    assert all(g["backend"] == "local" and g["status"] in ("verified", "repaired", "rejected") for g in written)
+    assert answers[2]["llm"]["status"] == "skipped"  # nothing to write: the model is not asked
 
 
 def _without_timings(answer: dict) -> dict:
