@@ -46,6 +46,8 @@ def find_files(paths: list[Path]) -> Iterator[FileCandidate]:
     """Files named directly, and supported files inside named folders
     (recursively; hidden entries are skipped). Missing paths raise."""
     for path in paths:
+        if "\0" in str(path):  # Python 3.11's exists() raises on it instead of answering
+            raise InputError(f"{str(path)!r}: not a usable path")
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import partial
 
 import anyio
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
 
 from .checker import Checker
-from .models import Answer, AuditReport, IngestReport, SourceInfo, Verdict
+from .models import Answer, AuditReport, FileResult, IngestReport, SourceInfo, Verdict
 from .serving import DEFAULT_HOST, IngestRoots
 
 INSTRUCTIONS = """\
@@ -74,16 +74,34 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         return await _in_thread(checker.sources)
 
     @server.tool()
-    async def ingest(paths: list[str]) -> IngestReport:
+    async def ingest(paths: list[str], ctx: Context) -> IngestReport:
         """Add or update files (.txt, .md, .html) or folders in the store.
 
         Only paths inside the folders this server was started with
         (--allow-ingest) are accepted; relative paths are taken inside the
         first of them. Unchanged files are skipped; each file's outcome
-        (added, updated, unchanged, failed with a reason) is reported."""
-        return await _in_thread(roots.ingest, checker, paths)
+        (added, updated, unchanged, failed with a reason) is reported.
+        Progress is reported per file when the client asks for it."""
+        return await _in_thread(roots.ingest, checker, paths, **_progress(ctx))
 
     return server
+
+
+def _progress(ctx: Context) -> dict:
+    """Checker.ingest callbacks (called on the worker thread) that send MCP
+    progress notifications from the event loop: files done of files found."""
+    total: list[int] = []
+    done: list[FileResult] = []
+
+    def on_start(count: int) -> None:
+        total.append(count)
+        anyio.from_thread.run(ctx.report_progress, 0, count, "reading files")
+
+    def on_file(result: FileResult) -> None:
+        done.append(result)
+        anyio.from_thread.run(ctx.report_progress, len(done), total[0] if total else None, f"{result.outcome}: {result.path}")
+
+    return {"on_start": on_start, "on_file": on_file}
 
 
 def _top_k(top_k: int | None) -> int | None:

@@ -55,8 +55,9 @@ class IngestRoots:
             raise AccessDenied(f"{path}: outside the folders this server may ingest from ({allowed})")
         return resolved
 
-    def ingest(self, checker: Checker, paths: list[str]) -> IngestReport:
-        return checker.ingest(self.resolve(paths))
+    def ingest(self, checker: Checker, paths: list[str], **callbacks) -> IngestReport:
+        """`callbacks`: Checker.ingest's on_start / on_file, for progress."""
+        return checker.ingest(self.resolve(paths), **callbacks)
 
 
 def is_loopback(host: str) -> bool:

@@ -111,6 +111,13 @@ def test_missing_path_fails_alone(tmp_path, empty_checker):
     assert "no such file or folder" in report.files[0].error
 
 
+def test_a_path_with_a_nul_byte_fails_alone(tmp_path, empty_checker):
+    # A server client can send any string as a path; schemathesis sent "\x00".
+    report = empty_checker.ingest(["a\x00b", write(tmp_path / "a.txt", ARTICLE)])
+    assert [f.outcome for f in report.files] == ["failed", "added"]
+    assert "not a usable path" in report.files[0].error
+
+
 def test_a_file_over_the_size_limit_is_refused_with_its_size(tmp_path, empty_checker):
     big = tmp_path / "big.txt"
     with big.open("w") as handle:

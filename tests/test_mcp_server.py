@@ -55,6 +55,11 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
     inbox = tmp_path / "inbox"
     write(inbox / "kharkiv.txt", ARTICLE)
 
+    progress = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
     async def session_calls():
         async with stdio_session("--store", str(store), "--allow-ingest", str(inbox)) as session:
             tools = (await session.list_tools()).tools
@@ -66,7 +71,7 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
                 "outside": await session.call_tool("ingest", {"paths": ["/etc/passwd"]}),
                 "climb": await session.call_tool("ingest", {"paths": [str(inbox / ".." / "..")]}),
                 "empty": await session.call_tool("ask", {"question": "  "}),
-                "ingest": await session.call_tool("ingest", {"paths": [str(inbox)]}),
+                "ingest": await session.call_tool("ingest", {"paths": [str(inbox)]}, progress_callback=on_progress),
                 "kharkiv": await session.call_tool("ask", {"question": "How many drones were launched at Kharkiv?", "top_k": 3}),
             }
             return tools, calls
@@ -90,6 +95,7 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
         assert calls[refused].isError and "outside the folders this server may ingest from" in calls[refused].content[0].text
     assert calls["empty"].isError and "the question is empty" in calls["empty"].content[0].text
     assert IngestReport.model_validate(calls["ingest"].structuredContent).files[0].outcome == "added"
+    assert progress[0][:2] == (0, 1) and progress[-1][:2] == (1, 1) and "added" in progress[-1][2]
     kharkiv = Answer.model_validate(calls["kharkiv"].structuredContent)
     assert kharkiv.status == "answered" and "42 drones" in kharkiv.citations[0].quote
 
