@@ -10,13 +10,22 @@ answering pings and other clients while a question is being answered.
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 import anyio
+from pydantic import Field
 from mcp.server.fastmcp import Context, FastMCP
 
 from .checker import Checker
 from .models import Answer, AuditReport, FileResult, IngestReport, SourceInfo, Verdict
 from .serving import DEFAULT_HOST, IngestRoots
+
+# Argument descriptions a model reads in each tool's input schema.
+Question = Annotated[str, Field(description="one factual question, e.g. 'How many drones were used in the record overnight attack?'")]
+TopK = Annotated[int | None, Field(description="passages to read, 1-100 (default 8); more for broad questions")]
+ClaimText = Annotated[str, Field(description="one claim as a sentence with its figure, e.g. 'Russia launched 500 drones in the record attack'")]
+Limit = Annotated[int | None, Field(description="only the N most severe conflicts (default: all)")]
+Paths = Annotated[list[str], Field(description="files or folders inside the allowed folders; relative paths are inside the first one")]
 
 INSTRUCTIONS = """\
 consistency answers questions from a store of news articles and other
@@ -35,7 +44,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
     server = FastMCP("consistency", instructions=INSTRUCTIONS, host=host, port=port, log_level="WARNING")
 
     @server.tool()
-    async def ask(question: str, top_k: int | None = None) -> Answer:
+    async def ask(question: Question, top_k: TopK = None) -> Answer:
         """Answer a question from the stored sources.
 
         Returns status ("answered", "conflict" when sources disagree,
@@ -49,7 +58,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         return await _in_thread(checker.ask, question, top_k=_top_k(top_k))
 
     @server.tool()
-    async def check_claim(claim: str) -> Verdict:
+    async def check_claim(claim: ClaimText) -> Verdict:
         """Check one claim against the stored sources.
 
         Returns verdict "supported", "contradicted", "disputed" (the sources
@@ -59,7 +68,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         return await _in_thread(checker.check, claim)
 
     @server.tool()
-    async def audit(limit: int | None = None) -> AuditReport:
+    async def audit(limit: Limit = None) -> AuditReport:
         """List every conflict between sources in the whole store, most
         severe first, without a question: numeric disagreements (with the
         figures, how far apart, likely cause) and qualitative ones (e.g. a
@@ -74,7 +83,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         return await _in_thread(checker.sources)
 
     @server.tool()
-    async def ingest(paths: list[str], ctx: Context) -> IngestReport:
+    async def ingest(paths: Paths, ctx: Context) -> IngestReport:
         """Add or update files (.txt, .md, .html) or folders in the store.
 
         Only paths inside the folders this server was started with

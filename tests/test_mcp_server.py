@@ -81,6 +81,7 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
     for tool in tools:
         assert len(tool.description) > 80, f"{tool.name} needs a description a model can act on"
         assert tool.outputSchema is not None
+        assert all(argument.get("description") for argument in tool.inputSchema.get("properties", {}).values()), tool.name
     assert not any(calls[name].isError for name in ("ask", "check", "audit", "sources", "ingest", "kharkiv"))
 
     answer = Answer.model_validate(calls["ask"].structuredContent)
