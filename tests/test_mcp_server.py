@@ -132,3 +132,15 @@ def test_streamable_http_serves_the_same_tools_and_honours_a_token(store):
     assert Answer.model_validate(answer.structuredContent).status == "conflict"
     assert Verdict.model_validate(verdict.structuredContent).verdict in ("supported", "disputed")
     assert anonymous.status_code == 401
+
+
+def test_stdio_with_a_real_local_llm_keeps_stdout_for_the_protocol(store, smollm_path):
+    # llama.cpp loading and writing must print nothing on stdout, or the client's stream breaks.
+    async def ask():
+        async with stdio_session("--store", str(store), "--llm", "local", "--model-path", str(smollm_path)) as session:
+            return await session.call_tool("ask", {"question": DRONES})
+
+    result = asyncio.run(ask())
+    answer = Answer.model_validate(result.structuredContent)
+    assert not result.isError and answer.status == "conflict"
+    assert answer.llm.backend == "local" and answer.llm.status in ("verified", "repaired", "rejected")
