@@ -43,6 +43,7 @@ from consistency import Checker
 from consistency.config import bundled_path
 from tests.server_process import running_server
 
+MAX_REQUESTS_PER_CLIENT = 10_000  # a bound in count as well as in time
 REWRITTEN = "rewritten"  # the file the ingest thread keeps changing
 DRONES = "How many drones were used in the record overnight attack?"
 
@@ -78,7 +79,9 @@ def client(url: str, deadline: float, seed: int, tally: Tally) -> None:
     rng = random.Random(seed)
     asked, claimed = gold_lines("gold.jsonl", "question"), gold_lines("claims.jsonl", "claim")
     with httpx.Client(base_url=url, timeout=60) as http:
-        while (left := deadline - time.monotonic()) > 0:
+        for _ in range(MAX_REQUESTS_PER_CLIENT):
+            if (left := deadline - time.monotonic()) <= 0:
+                return
             path, body = ("/check", {"claim": rng.choice(claimed)}) if rng.random() < 0.1 else ("/ask", {"question": rng.choice(asked)})
             started = time.monotonic()
             try:
