@@ -74,10 +74,9 @@ def gold_lines(name: str, key: str) -> list[str]:
     return [json.loads(line)[key] for line in text.splitlines() if line.strip()]
 
 
-def client(url: str, deadline: float, seed: int, tally: Tally) -> None:
+def client(url: str, deadline: float, seed: int, asked: list[str], claimed: list[str], tally: Tally) -> None:
     """One user: asks (one request in ten checks a claim) until the deadline."""
     rng = random.Random(seed)
-    asked, claimed = gold_lines("gold.jsonl", "question"), gold_lines("claims.jsonl", "claim")
     with httpx.Client(base_url=url, timeout=60) as http:
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             if (left := deadline - time.monotonic()) <= 0:
@@ -111,12 +110,13 @@ def feeder(url: str, inbox: Path, deadline: float, every: float, tally: Tally) -
             (live / f"{REWRITTEN}.txt").write_text(synthetic_article(rng), encoding="utf-8")
             started = time.monotonic()
             response = http.post("/ingest", json={"paths": ["live"]})
-            if response.status_code != 200 or any(f["outcome"] == "failed" for f in response.json()["files"]):
+            files = response.json().get("files", []) if response.status_code == 200 else []
+            if not files or any(f["outcome"] == "failed" for f in files):
                 tally.failed(f"/ingest {response.status_code}: {response.text[:200]}")
                 continue
             with tally.lock:
                 tally.ingests.append(time.monotonic() - started)
-                tally.ingested_files = sum(1 for f in response.json()["files"])
+                tally.ingested_files = len(files)
 
 
 def run_load(clients: int, seconds: float, ingest_every: float, workdir: Path, env: dict[str, str]) -> dict:
@@ -129,7 +129,8 @@ def run_load(clients: int, seconds: float, ingest_every: float, workdir: Path, e
         first.raise_for_status()
         setup_seconds = time.monotonic() - started
         deadline = time.monotonic() + seconds
-        threads = [threading.Thread(target=client, args=(server.url, deadline, seed, tally)) for seed in range(clients)]
+        asked, claimed = gold_lines("gold.jsonl", "question"), gold_lines("claims.jsonl", "claim")
+        threads = [threading.Thread(target=client, args=(server.url, deadline, seed, asked, claimed, tally)) for seed in range(clients)]
         threads.append(threading.Thread(target=feeder, args=(server.url, inbox, deadline, ingest_every, tally)))
         for thread in threads:
             thread.start()
@@ -173,11 +174,9 @@ def store_check(store: Path, quotes: set[tuple[str, int, int, str]], expected_so
             per_source[passage.source_id] = per_source.get(passage.source_id, 0) + 1
         mismatched = [info.id for info in infos if per_source[info.id] != info.chunks]
         orphans = sorted(set(per_source) - {info.id for info in infos})
-        sources = {}
-        for source_id, start, end, quote in quotes:
-            if not source_id.startswith(REWRITTEN):
-                sources.setdefault(source_id, checker.source(source_id))
-        broken = [q for q in quotes if not q[0].startswith(REWRITTEN) and (sources[q[0]] is None or sources[q[0]].text[q[1] : q[2]] != q[3])]
+        kept = [q for q in quotes if not q[0].startswith(REWRITTEN)]
+        sources = checker.store.sources(sorted({source_id for source_id, *_ in kept}))
+        broken = [(i, start, end) for i, start, end, quote in kept if i not in sources or sources[i].text[start:end] != quote]
         drones = checker.ask(DRONES)
     return {
         "sqlite_integrity": integrity, "sources": len(infos), "expected_sources": expected_sources,

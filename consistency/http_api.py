@@ -17,8 +17,7 @@ from pydantic import BaseModel, Field
 from . import __version__
 from .checker import Checker
 from .config import MAX_QUESTION_CHARS
-from .errors import AccessDenied, ConsistencyError, InputError, StoreError
-from .llm import LLMUnavailable
+from .errors import AccessDenied, ConsistencyError, StoreError
 from .models import Answer, AuditReport, Filters, IngestReport, SourceInfo, StoreStatus, Verdict
 from .serving import IngestRoots
 
@@ -47,7 +46,7 @@ class ErrorBody(BaseModel):
 
 
 # A user's mistake or a server-side condition, never a 500.
-_STATUS = [(AccessDenied, 403), (InputError, 400), (StoreError, 503), (LLMUnavailable, 503), (ConsistencyError, 400)]
+_STATUS = [(AccessDenied, 403), (StoreError, 503), (ConsistencyError, 400)]
 _ERRORS = {400: {"model": ErrorBody, "description": "bad input, in one line"}, 503: {"model": ErrorBody, "description": "the store is unavailable"}}
 
 
@@ -64,7 +63,7 @@ def create_app(checker: Checker, roots: IngestRoots) -> FastAPI:
         status = next(code for kind, code in _STATUS if isinstance(error, kind))
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    @app.post("/ask", response_model=Answer, response_model_exclude_none=False, summary="Answer a question with cited sources and conflicts")
+    @app.post("/ask", response_model=Answer, summary="Answer a question with cited sources and conflicts")
     def ask(request: AskRequest) -> Answer:
         filters = Filters(sources=request.sources, since=request.since, until=request.until)
         return checker.ask(request.question, top_k=request.top_k, filters=filters)

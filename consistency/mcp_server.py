@@ -22,9 +22,9 @@ from .serving import DEFAULT_HOST, IngestRoots
 
 # Argument descriptions a model reads in each tool's input schema.
 Question = Annotated[str, Field(description="one factual question, e.g. 'How many drones were used in the record overnight attack?'")]
-TopK = Annotated[int | None, Field(description="passages to read, 1-100 (default 8); more for broad questions")]
+TopK = Annotated[int | None, Field(ge=1, le=100, description="passages to read, 1-100 (default 8); more for broad questions")]
 ClaimText = Annotated[str, Field(description="one claim as a sentence with its figure, e.g. 'Russia launched 500 drones in the record attack'")]
-Limit = Annotated[int | None, Field(description="only the N most severe conflicts (default: all)")]
+Limit = Annotated[int | None, Field(ge=1, description="only the N most severe conflicts (default: all)")]
 Paths = Annotated[list[str], Field(description="files or folders inside the allowed folders; relative paths are inside the first one")]
 
 INSTRUCTIONS = """\
@@ -53,9 +53,8 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         character span), the numeric claims found, and the conflicts
         (numeric or qualitative, minor or major, each side with its
         citations and the likely cause). Ask one factual question at a time,
-        e.g. "How many drones were used in the record overnight attack?".
-        top_k: how many passages to read (default 8, at most 100)."""
-        return await _in_thread(checker.ask, question, top_k=_top_k(top_k))
+        e.g. "How many drones were used in the record overnight attack?"."""
+        return await _in_thread(checker.ask, question, top_k=top_k)
 
     @server.tool()
     async def check_claim(claim: ClaimText) -> Verdict:
@@ -74,7 +73,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         figures, how far apart, likely cause) and qualitative ones (e.g. a
         missile's class), each side cited verbatim. limit: only the N most
         severe."""
-        return await _in_thread(checker.audit, limit=limit if limit and limit > 0 else None)
+        return await _in_thread(checker.audit, limit=limit)
 
     @server.tool()
     async def list_sources() -> list[SourceInfo]:
@@ -99,22 +98,20 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
 def _progress(ctx: Context) -> dict:
     """Checker.ingest callbacks (called on the worker thread) that send MCP
     progress notifications from the event loop: files done of files found."""
-    total: list[int] = []
-    done: list[FileResult] = []
+    total: int | None = None
+    done = 0
 
     def on_start(count: int) -> None:
-        total.append(count)
+        nonlocal total
+        total = count
         anyio.from_thread.run(ctx.report_progress, 0, count, "reading files")
 
     def on_file(result: FileResult) -> None:
-        done.append(result)
-        anyio.from_thread.run(ctx.report_progress, len(done), total[0] if total else None, f"{result.outcome}: {result.path}")
+        nonlocal done
+        done += 1
+        anyio.from_thread.run(ctx.report_progress, done, total, f"{result.outcome}: {result.path}")
 
     return {"on_start": on_start, "on_file": on_file}
-
-
-def _top_k(top_k: int | None) -> int | None:
-    return None if top_k is None else max(1, min(int(top_k), 100))
 
 
 async def _in_thread(function, *args, **kwargs):

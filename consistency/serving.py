@@ -96,13 +96,12 @@ class BearerAuth:
     """ASGI middleware: every request must carry `Authorization: Bearer
     TOKEN` (compared in constant time). Used by both servers."""
 
-    def __init__(self, app, token: str, open_paths: frozenset[str] = frozenset()):
+    def __init__(self, app, token: str):
         self.app = app
         self.expected = f"Bearer {token}".encode()
-        self.open_paths = open_paths
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in self.open_paths or self._authorised(scope):
+        if scope["type"] != "http" or self._authorised(scope):
             await self.app(scope, receive, send)
             return
         body = b'{"detail":"missing or wrong bearer token"}'
@@ -124,7 +123,7 @@ def serve_http(checker: Checker, roots: IngestRoots, host: str, port: int, token
 
     app = create_app(checker, roots)
     announce(f"consistency HTTP API on http://{_url_host(host)}:{port} (OpenAPI: /openapi.json, docs: /docs)")
-    _run_asgi(BearerAuth(app, token) if token else app, host, port)
+    _run_asgi(app, host, port, token)
 
 
 def serve_mcp(checker: Checker, roots: IngestRoots, host: str, port: int | None, token: str | None, announce) -> None:
@@ -138,14 +137,13 @@ def serve_mcp(checker: Checker, roots: IngestRoots, host: str, port: int | None,
         server.run("stdio")
         return
     announce(f"consistency MCP server on http://{_url_host(host)}:{port}/mcp (streamable HTTP)")
-    app = server.streamable_http_app()
-    _run_asgi(BearerAuth(app, token) if token else app, host, port)
+    _run_asgi(server.streamable_http_app(), host, port, token)
 
 
-def _run_asgi(app, host: str, port: int) -> None:
+def _run_asgi(app, host: str, port: int, token: str | None) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+    uvicorn.run(BearerAuth(app, token) if token else app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 def _url_host(host: str) -> str:
