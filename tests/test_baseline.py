@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from consistency.baseline import Baseline
-from consistency.llm import LLMUnavailable
+from consistency.eval.baseline import Baseline
+from consistency.llm.backends import LLMUnavailable
 from tests.conftest import with_llm
 
 DRONES = "How many drones were used in the record overnight attack?"
@@ -30,7 +30,7 @@ def answer(baseline):
 
 
 def test_importing_the_baseline_leaves_llama_index_unimported():
-    code = "import sys, consistency.baseline; print('llama_index.core' in sys.modules)"
+    code = "import sys, consistency.eval.baseline; print('llama_index.core' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -3,8 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consistency.chunk import MAX_PASSAGE_TOKENS, passage_spans, sentence_spans
-from consistency.embed import MAX_TOKENS, shared_model
+from consistency.ingest.chunk import MAX_PASSAGE_TOKENS, passage_spans
+from consistency.text.sentences import sentence_spans
+from consistency.index.embed import MAX_TOKENS, shared_model
 
 from .conftest import CORPUS
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from consistency.claims import extract_claims, find_claimant, find_event_date, find_places, find_scope
+from consistency.extract.claims import extract_claims, find_claimant, find_places, find_scope
+from consistency.text.dates import find_event_date
 from consistency.models import Source
-from consistency.quantities import Focus
+from consistency.extract.question import Question
 
 
 def claims_of(text: str, published: str | None = "2024-11"):
@@ -72,12 +73,12 @@ def test_missile_classes_are_claims_attributed_to_each_claimant():
     ],
 )
 def test_focus_reads_what_a_question_counts(question, things, role):
-    focus = Focus(question)
+    focus = Question.analyse(question)
     assert (focus.things, focus.role) == (things, role)
 
 
 def test_focus_on_money_distance_and_missile_class():
-    assert {"USD", "EUR"} <= Focus("How much aid has the US given Ukraine?").units
-    assert "km" in Focus("What range does the Fath-360 have?").units
-    assert Focus("What type of missile hit Dnipro?").classification
-    assert not Focus("Who is the head of GCHQ?")
+    assert {"USD", "EUR"} <= Question.analyse("How much aid has the US given Ukraine?").units
+    assert "km" in Question.analyse("What range does the Fath-360 have?").units
+    assert Question.analyse("What type of missile hit Dnipro?").classification
+    assert not Question.analyse("Who is the head of GCHQ?").has_focus

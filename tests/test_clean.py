@@ -1,7 +1,7 @@
 """Boilerplate removal and multi-article splitting on the real corpus pages."""
 
-from consistency.clean import ARTICLE_BREAK, split_articles
-from consistency.ingest import html_to_text, markdown_to_text
+from consistency.ingest.clean import ARTICLE_BREAK, split_articles
+from consistency.ingest.markup import html_to_text, markdown_to_text
 
 from .conftest import CORPUS
 

@@ -9,8 +9,8 @@ import pytest
 
 from consistency import InputError
 from consistency.config import bundled_path
-from consistency.eval_report import write
-from consistency.evaluate import (
+from consistency.eval.report import write
+from consistency.eval.harness import (
     GoldClaim, GoldItem, abstains, citation_scores, evaluate, flags_conflict, load_jsonl, score_item, split_of,
 )
 from consistency.models import Answer, Citation, Conflict, ConflictSide

@@ -18,8 +18,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from consistency import Checker
-from consistency.http_api import create_app
-from consistency.serving import IngestRoots
+from consistency.server.http import create_app
+from consistency.server.common import IngestRoots
 
 from .conftest import ARTICLE, CORPUS, write
 from .server_process import free_port, running_server

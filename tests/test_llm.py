@@ -15,9 +15,9 @@ import urllib.request
 
 import pytest
 
-from consistency.llm import LocalLLM, Message, RemoteLLM, parse_json
-from consistency.llm_claims import MAX_EXTRACT_TOKENS, SCHEMA, Extraction
-from consistency.validate import validate
+from consistency.llm.backends import LocalLLM, Message, RemoteLLM, parse_json
+from consistency.extract.llm_claims import MAX_EXTRACT_TOKENS, SCHEMA, Extraction
+from consistency.llm.validate import validate
 from tests.conftest import with_llm
 
 DRONES = "How many drones were used in the record overnight attack?"
@@ -49,7 +49,7 @@ def test_the_system_prompt_state_is_cached_on_disk_and_reused(smollm_path, tmp_p
     first = LocalLLM(smollm_path, n_ctx=2048).chat(messages, max_tokens=4).text
     assert list((tmp_path / "prefix-states").glob("*.pickle"))
     # A fresh model context (as in a new process) loads the state and gives the same greedy reply.
-    from consistency import llm as llm_module
+    from consistency.llm import backends as llm_module
 
     llm_module._LOADED.clear()
     assert LocalLLM(smollm_path, n_ctx=2048).chat(messages, max_tokens=4).text == first

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from consistency import Checker
-from consistency.conflicts import ClaimSet, compare
-from consistency.llm_claims import ExtractedItem, _verified_claim, measure_name
+from consistency.reason.conflicts import RuleComparator
+from consistency.reason.interface import ClaimSet
+from consistency.extract.llm_claims import ExtractedItem, LLMExtractor, _verified_claim, measure_name
+from consistency.llm.backends import LocalLLM
 from consistency.models import Passage, Source
 from tests.conftest import CORPUS, with_llm, write
 
@@ -60,7 +62,7 @@ def test_llm_claims_from_two_claimants_conflict_by_code():
     source, passage = source_and_passage()
     icbm = _verified_claim(source, passage, ExtractedItem(quote="was an intercontinental ballistic missile", attribute="missile type", value="intercontinental ballistic missile", claimant="Ukraine's air force"))
     irbm = _verified_claim(source, passage, ExtractedItem(quote="as an intermediate-range missile", attribute="kind of missile", value="intermediate-range missile", claimant="Moscow"))
-    disagreement = compare(icbm, irbm, same_passage(icbm, irbm))
+    disagreement = RuleComparator().compare(icbm, irbm, same_passage(icbm, irbm)).disagreement
     assert disagreement is not None and disagreement.kind == "qualitative"
 
 
@@ -68,7 +70,7 @@ def test_free_values_are_kept_but_never_flagged():
     source, passage = source_and_passage()
     a = _verified_claim(source, passage, ExtractedItem(quote="described the weapon as an intermediate-range missile", attribute="weapon", value="intermediate-range missile", claimant=None))
     b = _verified_claim(source, passage, ExtractedItem(quote="the missile that hit Dnipro", attribute="weapon", value="the missile that hit Dnipro", claimant=None))
-    assert a and b and compare(a, b, same_passage(a, b)) is None
+    assert a and b and RuleComparator().compare(a, b, same_passage(a, b)).disagreement is None
 
 
 def test_attribute_names_are_normalised():
@@ -79,18 +81,20 @@ def test_attribute_names_are_normalised():
 @pytest.mark.slow
 def test_ingest_with_llm_extraction_is_cached_and_idempotent(tmp_path, smollm_path):
     article = write(tmp_path / "docs" / "dnipro.txt", TEXT)
-    checker = with_llm(Checker(store=tmp_path / "store"), backend="local", model_path=smollm_path, n_ctx=2048)
-    first = checker.ingest([article], extract="llm")
+    llm = LocalLLM(smollm_path, n_ctx=2048)
+    extractor = LLMExtractor(llm)
+    checker = Checker(store=tmp_path / "store", extractor=extractor)
+    first = checker.ingest([article])
     assert first.ok and first.files[0].outcome == "added"
-    assert checker._reader.calls >= 1 and checker._reader.cached == 0
+    assert extractor.reader.calls >= 1 and extractor.reader.cached == 0
 
-    again = checker.ingest([article], extract="llm")
+    again = checker.ingest([article])
     assert again.files[0].outcome == "unchanged"
-    assert again.ok and checker.ingest([article]).files[0].outcome == "unchanged"  # a plain ingest keeps the LLM's claims
+    assert again.ok and Checker(store=tmp_path / "store").ingest([article]).files[0].outcome == "unchanged"  # a plain ingest keeps the LLM's claims
 
-    elsewhere = with_llm(Checker(store=tmp_path / "other-store"), backend="local", model_path=smollm_path, n_ctx=2048)
-    assert elsewhere.ingest([article], extract="llm").ok
-    assert elsewhere._reader.calls == 0 and elsewhere._reader.cached >= 1  # the disk cache answered
+    elsewhere = LLMExtractor(llm)
+    assert Checker(store=tmp_path / "other-store", extractor=elsewhere).ingest([article]).ok
+    assert elsewhere.reader.calls == 0 and elsewhere.reader.cached >= 1  # the disk cache answered
 
 
 def test_extract_llm_without_an_llm_is_one_clear_error(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consistency.quantities import find_quantities
+from consistency.extract.quantities import find_quantities
 
 
 def only(text: str):

@@ -10,7 +10,7 @@ import pytest
 
 from consistency.errors import InputError
 from consistency.models import Answer, Conflict, ConflictSide
-from consistency.ramdocs import RamdocsReport, RowResult, load_rows, mentions, run_ramdocs, score
+from consistency.eval.ramdocs import RamdocsReport, RowResult, load_rows, mentions, run_ramdocs, score
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ramdocs" / "dev.jsonl"
 
@@ -73,7 +73,7 @@ ROW = {
 
 
 def row(**changes):
-    from consistency.ramdocs import RamdocsRow
+    from consistency.eval.ramdocs import RamdocsRow
 
     return RamdocsRow.model_validate({**ROW, **changes})
 

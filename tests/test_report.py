@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from consistency.report import audit_html
+from consistency.shells.report import audit_html
 
 from .test_cli import run
 

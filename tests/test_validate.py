@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from consistency.models import Citation
-from consistency.validate import split_sentences, validate
+from consistency.llm.validate import validate
+from consistency.text.sentences import split_sentences
 
 CITATIONS = [
     Citation(id=1, source="a", title="A", quote="Russia fired 500 drones and missiles at Ukraine overnight.", start=0, end=57),

@@ -1,0 +1,73 @@
+"""`consistency eval`: the command's work between the CLI's flags and the
+harness (consistency.evaluate): default files, the eval store, progress,
+output. Kept out of cli.py so that the CLI stays a list of commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from ..checker import Checker
+from ..config import Settings, bundled_path, cache_dir
+from ..errors import ConsistencyError, InputError
+from ..shells import render
+from . import render as render_eval
+from . import report as eval_report
+from .harness import evaluate, spread
+
+
+def default_store() -> Path:
+    """The gold set is about one corpus: it gets a store of its own, so the
+    user's store (and what else it holds) never changes the scores."""
+    return cache_dir() / "eval-store"
+
+
+def gold(checker: Checker, gold_file: Path | None, claims: Path | None, corpus: Path | None, baseline: bool,
+         limit: int | None, report_dir: Path | None, as_json: bool, out: Console, err: Console) -> None:
+    gold_file = gold_file or bundled_path("eval") / "gold.jsonl"
+    if claims is None and (gold_file.parent / "claims.jsonl").is_file():
+        claims = gold_file.parent / "claims.jsonl"
+    if baseline and checker.open_llm() is None:
+        raise InputError(f"--baseline needs an LLM (the baseline cannot answer without one): {checker.llm_problem or 'the LLM backend is none'}")
+    _ingest_corpus(checker, corpus or bundled_path("corpus"), err, quiet=as_json)
+    with render_eval.progress(err, quiet=as_json) as progress:
+        report = evaluate(checker, gold_file, claims, baseline=baseline, limit=limit, progress=progress)
+    written = eval_report.write(report, report_dir, _report_name(report)) if report_dir else None
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        render_eval.report(out, report)
+    if written and not as_json:
+        err.print(f"wrote {written[0]} and {written[1]}")
+
+
+def _ingest_corpus(checker: Checker, corpus: Path, err: Console, quiet: bool) -> None:
+    with render.ingest_progress(err, quiet=True) as callbacks:
+        result = checker.ingest([corpus], **callbacks)
+    if not result.ok:
+        raise ConsistencyError("could not ingest the corpus: " + "; ".join(f.error or f.path for f in result.failed))
+    if not quiet and any(f.outcome != "unchanged" for f in result.files):
+        render.ingest_summary(err, result)
+
+
+def _report_name(report) -> str:
+    llm = report.runs[0].llm.split(":")[0].split(" ")[0]
+    when = datetime.fromisoformat(report.started).strftime("%Y%m%d-%H%M%S")
+    return f"eval-{when}-{llm}" + ("-baseline" if len(report.runs) > 1 else "")
+
+
+def ramdocs(path: Path, llm_flags: dict, limit: int | None, as_json: bool, out: Console, err: Console) -> None:
+    """Each row of a RAMDocs file in a store of its own (consistency.ramdocs)."""
+    from .ramdocs import load_rows, run_ramdocs
+
+    rows = spread(load_rows(path), limit)
+    settings = Settings.from_env(None, None, **llm_flags)
+    with render_eval.progress(err, quiet=as_json) as progress:
+        step = progress(f"RAMDocs rows ({path.name})", len(rows))
+        report = run_ramdocs(rows, settings, on_row=lambda _: step())
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        out.print(report.summary(), highlight=False)

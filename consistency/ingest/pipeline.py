@@ -1,0 +1,203 @@
+"""Paths -> the store: find files, read and chunk them, extract claims,
+embed, write. The one ingest for every caller (CLI, servers, eval).
+
+Files are embedded and written in batches: one model call and one store
+write for many small files keeps ingest close to the model's own speed.
+Unchanged files are skipped (same content hash, read the same way); a
+changed file replaces its own passages and claims and nothing else; a bad
+file fails alone with a one-line reason.
+
+Each run keeps its state (what is stored, which ids are taken, the batch
+being filled) in an `_IngestRun` of its own, so a pipeline object holds only
+what every run shares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import InputError
+from ..extract.interface import ClaimExtractor
+from ..index.store import Store, StoreBatch
+from ..models import FileResult, IngestReport, Passage, StatedClaim
+from .files import FileCandidate, file_hash, find_files, read_bytes
+from .read import ReadFile, read_file
+
+BATCH_PASSAGES = 512
+
+FileCallback = Callable[[FileResult], None]
+
+
+class Embedder(Protocol):
+    dimension: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+@dataclass
+class _Batch:
+    paths: list[str] = field(default_factory=list)
+    files: list[ReadFile] = field(default_factory=list)
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(f.passages) for f in self.files)
+
+
+class IngestPipeline:
+    def __init__(self, store: Store, embedder: Embedder, extractor: ClaimExtractor, max_file_mb: float):
+        self.store = store
+        self.embedder = embedder
+        self.extractor = extractor
+        self.max_file_mb = max_file_mb
+
+    def run(
+        self,
+        paths: Iterable[str | Path],
+        on_start: Callable[[int], None] | None = None,
+        on_file: FileCallback | None = None,
+    ) -> IngestReport:
+        """Add or update the files and folders at `paths`. `on_start` gets the
+        number of files found, `on_file` each file's result as it is known."""
+        return _IngestRun(self, on_file).run([Path(path) for path in paths], on_start)
+
+
+class _IngestRun:
+    """One ingest: what the store held when it began, the ids taken so far,
+    the batch being filled and the report."""
+
+    def __init__(self, pipeline: IngestPipeline, on_file: FileCallback | None):
+        self.pipeline = pipeline
+        self.on_file = on_file
+        self.report = IngestReport()
+        self.known: dict[str, dict[str, str]] = {}
+        self.taken: dict[str, str] = {}
+
+    def run(self, paths: list[Path], on_start: Callable[[int], None] | None) -> IngestReport:
+        candidates, missing = _candidates(paths)
+        if on_start:
+            on_start(len(candidates) + len(missing))
+        for result in missing:
+            self._record(result)
+        self.known = self.pipeline.store.ingested_files()
+        self.taken = {source_id: path for path, ids in self.known.items() for source_id in ids}
+        batch = _Batch()
+        for candidate in candidates:
+            result = self._read(candidate, batch)
+            if result is not None:
+                self._record(result)
+            if batch.passage_count >= BATCH_PASSAGES:
+                self._flush(batch)
+                batch = _Batch()
+        self._flush(batch)
+        return self.report
+
+    def _record(self, result: FileResult) -> None:
+        self.report.files.append(result)
+        if self.on_file:
+            self.on_file(result)
+
+    def _read(self, candidate: FileCandidate, batch: _Batch) -> FileResult | None:
+        """Reads one file into the batch; returns its result now if there is
+        nothing to write (unchanged or failed)."""
+        path = candidate.path
+        resolved = str(path.resolve())
+        extractor = self.pipeline.extractor
+        try:
+            raw = read_bytes(path, self.pipeline.max_file_mb)
+            previous = self.known.get(resolved, {})
+            wanted = file_hash(raw) + (f"+{extractor.label}" if extractor.label else "")
+            if previous and _up_to_date(set(previous.values()), wanted):
+                return FileResult(path=str(path), outcome="unchanged", sources=sorted(previous))
+            base_id = _base_id(path, resolved, previous, self.taken)
+            read = read_file(path, base_id, self.pipeline.embedder.count_tokens, self.pipeline.max_file_mb)
+            for source in read.sources:
+                read.claims.extend(extractor.extract(source, [p for p in read.passages if p.source_id == source.id]))
+                source.content_hash = wanted
+        except InputError as error:
+            return FileResult(path=str(path), outcome="failed", error=str(error))
+        for source in read.sources:
+            self.taken[source.id] = resolved
+        batch.paths.append(resolved)
+        batch.files.append(read)
+        batch.results.append(
+            FileResult(
+                path=str(path),
+                outcome="updated" if previous else "added",
+                sources=[s.id for s in read.sources],
+                chunks=len(read.passages),
+                error="; ".join(read.notes) or None,
+            )
+        )
+        return None
+
+    def _flush(self, batch: _Batch) -> None:
+        if not batch.files:
+            return
+        sources = [s for f in batch.files for s in f.sources]
+        passages = [p for f in batch.files for p in f.passages]
+        claims = [c for f in batch.files for c in f.claims]
+        # Passages are embedded alone: a title prefix drowns a short passage's topic.
+        vectors = self.pipeline.embedder.embed([p.text for p in passages])
+        self.pipeline.store.replace_files(
+            batch.paths,
+            StoreBatch(sources, passages, claims),
+            passage_vectors=vectors,
+            claim_vectors=_claim_vectors(claims, passages, vectors, self.pipeline.embedder.dimension),
+        )
+        for result in batch.results:
+            self._record(result)
+
+
+def _candidates(paths: list[Path]) -> tuple[list[FileCandidate], list[FileResult]]:
+    candidates: list[FileCandidate] = []
+    missing: list[FileResult] = []
+    for path in paths:
+        try:
+            candidates.extend(find_files([path]))
+        except InputError as error:
+            missing.append(FileResult(path=str(path), outcome="failed", error=str(error)))
+    return candidates, missing
+
+
+def _up_to_date(stored: set[str], wanted: str) -> bool:
+    """Unchanged: the same file read the same way. A file once read with
+    the LLM stays up to date for a plain ingest (its LLM claims are kept)."""
+    if "+" in wanted:
+        return stored == {wanted}
+    return all(h.split("+", 1)[0] == wanted for h in stored)
+
+
+def _base_id(path: Path, resolved: str, previous: dict[str, str], taken: dict[str, str]) -> str:
+    """A stable, readable id: the file name, unless another file of that
+    name is stored already (then a short hash of the path is added)."""
+    if previous:
+        return next(iter(previous)).split("#", 1)[0]
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-") or "source"
+    clash = any(taken.get(i, resolved) != resolved for i in (base, f"{base}#1"))
+    return f"{base}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}" if clash else base
+
+
+def _claim_vectors(claims: list[StatedClaim], passages: list[Passage], vectors: np.ndarray, dimension: int) -> np.ndarray:
+    """A claim's context vector is its passage's: similar claims are found
+    by similar surroundings, at no extra embedding cost."""
+    by_source: dict[str, list[tuple[Passage, np.ndarray]]] = {}
+    for passage, vector in zip(passages, vectors):
+        by_source.setdefault(passage.source_id, []).append((passage, vector))
+    out = np.zeros((len(claims), dimension), dtype=np.float32)
+    for index, claim in enumerate(claims):
+        for passage, vector in by_source.get(claim.source_id, []):
+            if passage.start <= claim.start < passage.end:
+                out[index] = vector
+                break
+    return out

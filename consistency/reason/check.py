@@ -1,0 +1,172 @@
+"""A claim -> a verdict: supported, contradicted, disputed (the sources
+disagree among themselves about it) or not_found.
+
+The claim is read like a source sentence (its quantities, its missile
+class) and compared, by the same code that finds conflicts, with the
+stored claims about the same thing. Claims without a number or a class
+are not judged by word overlap: the check abstains and shows the evidence.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from ..extract.claims import extract_claims
+from ..extract.question import Question
+from ..models import Source, StatedClaim, Verdict
+from .citations import Citations, conflict_sentences
+from .conflicts import RuleComparator, different_event, find_conflicts
+from .interface import ClaimComparator, ClaimSet, Disagreement, Evidence, ScoredSentence, SentenceScorer
+from .relevance import about_the_event, relevant_claims
+
+USER = "claim-under-check"
+
+
+class RuleJudge:
+    """The `ClaimJudge` of the rules: the claim's figures and classes
+    against the stored claims about the same thing of the same event."""
+
+    def __init__(self, scorer: SentenceScorer, comparator: ClaimComparator | None = None):
+        self.scorer = scorer
+        self.comparator = comparator or RuleComparator()
+
+    def judge(self, claim: Question, evidence: Evidence) -> Verdict:
+        return _check(claim, evidence, self.scorer, self.comparator)
+
+
+def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparator: ClaimComparator) -> Verdict:
+    text, sources, claim_set = claim.text, evidence.sources, evidence.claims
+    scored = scorer.score(claim, evidence, ignore_numbers=True)
+    stated = _read(text)
+    if not stated:
+        return _unjudged(text, scored, sources)
+    relevant = relevant_claims(scored, claim_set)
+    same_measure = _SameMeasure(stated)
+    fitting = [c for c in relevant if claim.matches(c)] + [c for c in relevant if same_measure.matches(c)]
+    candidates = _one_event(scored, [c for c in fitting if about_the_event(claim, c, evidence, ignore_numbers=True)])
+    judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
+    agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged, comparator)
+    if not agree and not disagree:
+        return _neutral(text, neutral, sources)
+    against = _unique([c for d in disagree for c in d.claims if not c.context_free])
+    among_sources = find_conflicts(judged, combinations(agree + against, 2), comparator)
+    spans = [ScoredSentence(c.source_id, c.start, c.end) for c in agree] + conflict_sentences(disagree + among_sources, [])
+    citations = Citations(spans, sources)
+    label = "disputed" if agree and disagree else "supported" if agree else "contradicted"
+    return Verdict(
+        claim=text,
+        verdict=label,
+        explanation=_explain(label, agree, disagree, citations),
+        citations=citations.list,
+        claims=[citations.claim(c) for c in _unique(agree + against)],
+        conflicts=[citations.conflict(d) for d in among_sources if citations.covers(d)],
+    )
+
+
+def _read(text: str) -> list[StatedClaim]:
+    """The claim's own numbers and classes, as if it were a source."""
+    claimed = Source(id=USER, title="the claim", path="", text=text, content_hash=USER)
+    claims = extract_claims(claimed)
+    for claim in claims:
+        claim.context_free = True
+        claim.claimant = claim.claimant or "the claim"
+    return claims
+
+
+def _one_event(scored: list[ScoredSentence], candidates: list[StatedClaim]) -> list[StatedClaim]:
+    """A bare claim has no date: judge it against the event the most
+    relevant sentence reports, not every event with the same words."""
+    rank = {(s.source_id, s.start): index for index, s in enumerate(scored)}
+    ordered = sorted(_unique(candidates), key=lambda c: rank.get((c.source_id, c.start), len(rank)))
+    if not ordered:
+        return []
+    anchor = ordered[0]
+    return [c for c in ordered if not different_event(anchor, c)]
+
+
+class _SameMeasure:
+    """Stored claims that measure what the checked claim states."""
+
+    def __init__(self, stated: list[StatedClaim]):
+        self.stated = stated
+
+    def matches(self, claim: StatedClaim) -> bool:
+        for mine in self.stated:
+            if mine.kind != claim.kind:
+                continue
+            if mine.kind == "qualitative" or (mine.quantity.things and set(mine.quantity.things) & set(claim.quantity.things)):
+                return True
+            if not mine.quantity.things and mine.quantity.unit == claim.quantity.unit:
+                return True
+        return False
+
+
+# A bound ("at least two people") does not contradict 40 people, but it does
+# not state 40 either: it is neutral, not support.
+_BOUNDS = {"at_least", "more_than", "up_to", "fewer_than", "vague"}
+
+
+def _compare_all(
+    stated: list[StatedClaim], candidates: list[StatedClaim], claim_set: ClaimSet, comparator: ClaimComparator
+) -> tuple[list[StatedClaim], list[StatedClaim], list[Disagreement]]:
+    agree: list[StatedClaim] = []
+    neutral: list[StatedClaim] = []
+    disagree: list[Disagreement] = []
+    for mine in stated:
+        for theirs in candidates:
+            comparison = comparator.compare(mine, theirs, claim_set)
+            if comparison.disagreement is not None:
+                disagree.append(comparison.disagreement)
+            elif comparison.related:
+                is_bound = theirs.quantity is not None and theirs.quantity.qualifier in _BOUNDS
+                (neutral if is_bound else agree).append(theirs)
+    return _unique(agree), _unique(neutral), disagree
+
+
+def _neutral(text: str, neutral: list[StatedClaim], sources: dict[str, Source]) -> Verdict:
+    if not neutral:
+        return Verdict(claim=text, verdict="not_found", explanation="No stored source states this measure of this event.")
+    citations = Citations([ScoredSentence(c.source_id, c.start, c.end) for c in neutral], sources)
+    bounds = "; ".join(f"{_what(c)} [{citations.id_of(c)}]" for c in neutral if citations.id_of(c))
+    return Verdict(
+        claim=text,
+        verdict="not_found",
+        explanation=f"No source states this figure. The sources give only bounds that do not contradict it: {bounds}.",
+        citations=citations.list,
+        claims=[citations.claim(c) for c in neutral],
+    )
+
+
+def _explain(label: str, agree: list[StatedClaim], disagree: list[Disagreement], citations: Citations) -> str:
+    def cite(claim: StatedClaim) -> str:
+        number = citations.id_of(claim)
+        return f"{_what(claim)} [{number}]" if number else _what(claim)
+
+    against = _unique([c for d in disagree for c in d.claims if not c.context_free])
+    parts = []
+    if agree:
+        parts.append("Consistent with " + "; ".join(cite(c) for c in agree) + ".")
+    if against:
+        parts.append("At odds with " + "; ".join(cite(c) for c in against) + ".")
+    if disagree:
+        parts.append(disagree[0].explanation)
+    lead = {"supported": "The sources support this.", "contradicted": "The sources contradict this.",
+            "disputed": "The sources disagree among themselves about this."}[label]
+    return " ".join([lead, *parts])
+
+
+def _what(claim: StatedClaim) -> str:
+    return claim.quantity.text if claim.quantity else f"{claim.category} ({claim.claimant or 'unattributed'})"
+
+
+def _unjudged(text: str, scored: list[ScoredSentence], sources: dict[str, Source]) -> Verdict:
+    evidence = [s for s in scored[:3] if s.coverage >= 0.45]
+    citations = Citations(evidence, sources)
+    explanation = "The claim states no number or missile class to compare by code, so it is not judged."
+    if citations.list:
+        explanation += " Related passages are cited for reading."
+    return Verdict(claim=text, verdict="not_found", explanation=explanation, citations=citations.list)
+
+
+def _unique(claims: list[StatedClaim]) -> list[StatedClaim]:
+    return list({c.id: c for c in claims}.values())

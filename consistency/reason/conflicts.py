@@ -1,0 +1,341 @@
+"""Claims -> conflicts, decided by code: which claims measure the same thing
+of the same event, and whether their intervals can both be true.
+
+Same thing: the counted things overlap, the roles agree (launched is not
+shot down), the period agrees (a month's total is not one night's attack),
+the sources' dates are within a month, and the surroundings are similar
+(cosine of the claims' context vectors). Two claims from one sentence are
+never compared: they are a breakdown, not a disagreement.
+
+Then: intervals overlap -> consistent ("estimates vary" when loose);
+they do not -> a numeric conflict, minor or major by the relative gap,
+with the likely cause named. A combined count ("500 drones and missiles")
+is compared with the sum of a breakdown ("539 drones" + "11 missiles" =
+550) when the other source gives one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from itertools import combinations
+
+from ..extract.claims import EXCLUSIVE_CATEGORIES
+from ..models import Quantity, StatedClaim
+from ..text.dates import date_bounds, day_number
+from .interface import ClaimComparator, ClaimSet, Comparison, Disagreement, Side
+
+CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different sources
+SAME_SOURCE_SIMILARITY = 0.35  # one article is mostly about one event
+MAJOR_GAP = 0.25  # relative gap at which a numeric conflict is major
+DATE_SLACK_DAYS = 31
+EVENT_DATE_SLACK_DAYS = 2  # "overnight on 3 July" may be reported as 4 July
+ROUND_TOLERANCE = 0.025  # "10,000" is read as 9,750-10,250
+PROPERTY_UNITS = {"km", "kg", "miles", "m", "tonnes", "%"}
+
+
+UNRELATED = Comparison(related=False)
+
+
+class RuleComparator:
+    """The `ClaimComparator` of the rules in this module: same thing, role,
+    period, owner, event and surroundings; then intervals or classes."""
+
+    def compare(self, a: StatedClaim, b: StatedClaim, claims: ClaimSet) -> Comparison:
+        if not same_subject(a, b, claims):
+            return UNRELATED
+        return Comparison(related=comparable(a, b, claims), disagreement=_disagreement(a, b, claims))
+
+
+def find_conflicts(
+    claim_set: ClaimSet, pairs: Iterable[tuple[StatedClaim, StatedClaim]] | None = None, comparator: ClaimComparator | None = None
+) -> list[Disagreement]:
+    """Conflicts among the claims (all pairs, or the candidate pairs given),
+    most severe first, each pair of claims reported once."""
+    comparator = comparator or RuleComparator()
+    candidates = pairs if pairs is not None else combinations(claim_set.claims, 2)
+    found: dict[frozenset[str], Disagreement] = {}
+    for a, b in candidates:
+        disagreement = comparator.compare(a, b, claim_set).disagreement
+        if disagreement is not None and disagreement.key() not in found:
+            found[disagreement.key()] = disagreement
+    numeric = [d for d in found.values() if d.kind == "numeric"]
+    qualitative = _merge_qualitative([d for d in found.values() if d.kind == "qualitative"])
+    return rank(_drop_redundant(numeric) + qualitative)
+
+
+def varying_estimates(claims: list[StatedClaim], claim_set: ClaimSet, comparator: ClaimComparator | None = None) -> list[StatedClaim]:
+    """Claims about the same thing that state different figures which can
+    all be true ("more than 10,000", "about 11,000"): estimates that vary."""
+    comparator = comparator or RuleComparator()
+    varying: dict[str, StatedClaim] = {}
+    for a, b in combinations(claims, 2):
+        if a.kind != "numeric" or a.quantity is None or b.quantity is None:
+            continue
+        comparison = comparator.compare(a, b, claim_set)
+        if not comparison.related or comparison.disagreement is not None:
+            continue
+        if (a.quantity.low, a.quantity.high) != (b.quantity.low, b.quantity.high):
+            varying[a.id], varying[b.id] = a, b
+    return sorted(varying.values(), key=lambda c: (c.quantity.low, c.quantity.high) if c.quantity else (0.0, 0.0))
+
+
+def rank(disagreements: list[Disagreement]) -> list[Disagreement]:
+    return sorted(disagreements, key=lambda d: (d.severity != "major", -d.gap))
+
+
+def _disagreement(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
+    """The disagreement between two claims already known to be about one thing, if any."""
+    if a.kind == "qualitative":
+        return _qualitative(a, b) if a.category != b.category else None
+    return _numeric(a, b, claim_set)
+
+
+def exclusive(a: StatedClaim, b: StatedClaim) -> bool:
+    """Can the two classifications not both be true? Only within a closed
+    set of classes (an ICBM is not an intermediate-range missile)."""
+    classes = EXCLUSIVE_CATEGORIES.get(a.measure, set())
+    return a.category in classes and b.category in classes
+
+
+def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
+    """Could these two claims be about the same measure of the same event?"""
+    if a.id == b.id or (a.source_id == b.source_id and a.start == b.start) or a.kind != b.kind:
+        return False
+    if a.kind == "numeric":
+        qa, qb = a.quantity, b.quantity
+        same_measure = bool(set(qa.things) & set(qb.things)) if qa.things and qb.things else qa.unit == qb.unit
+        same_scope = a.scope == b.scope or a.context_free or b.context_free
+        if not same_measure or (qa.role and qb.role and qa.role != qb.role) or not same_scope:
+            return False
+        if qa.owner and qb.owner and qa.owner != qb.owner:
+            return False  # 48 Russian drones, six Ukrainian drones
+        if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id:
+            return False  # a range in km belongs to one weapon; articles rarely name which
+    elif a.measure != b.measure or not exclusive(a, b):
+        return False
+    if different_event(a, b):
+        return False
+    threshold = SAME_SOURCE_SIMILARITY if a.source_id == b.source_id else CROSS_SOURCE_SIMILARITY
+    return claim_set.similarity(a, b) >= threshold
+
+
+def different_event(a: StatedClaim, b: StatedClaim) -> bool:
+    """Event dates more than a few days apart (or, without them, reports
+    more than a month apart), or a place one names that the other's source
+    never mentions."""
+    if a.event_date and b.event_date:
+        if abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0])) > EVENT_DATE_SLACK_DAYS:
+            return True
+    elif not _dates_compatible(a.published, b.published):
+        return True
+    return _elsewhere(a, b) or _elsewhere(b, a)
+
+
+def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
+    """a happened somewhere b's source never mentions: a different event
+    (the Sumy strike is not the Dnipro strike)."""
+    return not b.context_free and bool(set(a.places) - set(b.source_places))
+
+
+def _dates_compatible(first: str | None, second: str | None) -> bool:
+    if not first or not second:
+        return True
+    low_a, high_a = date_bounds(first)
+    low_b, high_b = date_bounds(second)
+    if not (low_a and low_b):
+        return True
+    return day_number(max(low_a, low_b)) - day_number(min(high_a, high_b)) <= DATE_SLACK_DAYS
+
+
+# ---- numeric ---------------------------------------------------------------
+
+
+def _numeric(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
+    side_a, side_b = _side(a, b, claim_set), _side(b, a, claim_set)
+    if side_a is None or side_b is None:
+        return None  # a part and a whole with no breakdown: not comparable
+    if side_a.low <= side_b.high and side_b.low <= side_a.high:
+        return None  # both can be true
+    gap = _relative_gap(side_a, side_b)
+    severity = "major" if gap >= MAJOR_GAP else "minor"
+    first, second = sorted((side_a, side_b), key=lambda side: side.low)
+    measure = _measure_name(a, b)
+    return Disagreement(
+        kind="numeric",
+        severity=severity,
+        summary=f"{measure}: {first.label} vs {second.label}",
+        explanation=_explain(side_a, side_b, gap),
+        sides=[side_a, side_b],
+        gap=gap,
+    )
+
+
+def comparable(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
+    """Can the two be set against each other at all? (Not a part against a
+    whole when no breakdown gives the rest.)"""
+    if a.kind == "qualitative":
+        return a.measure == b.measure
+    return _side(a, b, claim_set) is not None and _side(b, a, claim_set) is not None
+
+
+def _side(claim: StatedClaim, other: StatedClaim, claim_set: ClaimSet) -> Side | None:
+    """The interval this claim puts on what `other` measures. A breakdown
+    (539 drones + 11 missiles) is summed when `other` counts the same things
+    together; a part alone cannot be compared with a whole."""
+    mine, theirs = set(claim.quantity.things), set(other.quantity.things)
+    if not mine or not theirs or mine >= theirs:
+        low, high = _tolerant(claim.quantity)
+        return Side([claim], low, high, _label(claim.quantity))
+    parts = _breakdown(claim, theirs, claim_set)
+    if parts is None:
+        # Only a part of what the other counts: it may not exceed the whole.
+        low, high = _tolerant(claim.quantity)
+        other_low, other_high = _tolerant(other.quantity)
+        if low > other_high:
+            return Side([claim], low, high, f"{_label(claim.quantity)} alone")
+        return None
+    low = sum(_tolerant(p.quantity)[0] for p in parts)
+    high = sum(_tolerant(p.quantity)[1] for p in parts)
+    total = _number(sum(p.quantity.point or p.quantity.low for p in parts))
+    label = " + ".join(_label(p.quantity) for p in parts) + f" = {total}"
+    return Side(parts, low, high, label)
+
+
+def _breakdown(claim: StatedClaim, things: set[str], claim_set: ClaimSet) -> list[StatedClaim] | None:
+    parts: dict[str, StatedClaim] = {}
+    for sibling in claim_set.siblings(claim):
+        sibling_things = sibling.quantity.things if sibling.quantity else []
+        if len(sibling_things) == 1 and sibling_things[0] in things and sibling.quantity.role == claim.quantity.role:
+            parts.setdefault(sibling_things[0], sibling)
+    return [parts[thing] for thing in sorted(things)] if set(parts) == things else None
+
+
+def _tolerant(quantity: Quantity) -> tuple[float, float]:
+    """A round figure stated as exact ("a 10,000-strong force") is read as
+    approximate: reporters round."""
+    if quantity.qualifier == "exact" and quantity.point and _is_round(quantity.point):
+        return quantity.point * (1 - ROUND_TOLERANCE), quantity.point * (1 + ROUND_TOLERANCE)
+    return quantity.low, quantity.high
+
+
+def _is_round(value: float) -> bool:
+    if value < 100 or value != int(value):
+        return False
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    return value % magnitude == 0 or (magnitude >= 100 and value % (magnitude // 2) == 0)
+
+
+def _relative_gap(a: Side, b: Side) -> float:
+    lower, upper = sorted((a, b), key=lambda side: side.low)
+    gap = upper.low - lower.high
+    scale = max(abs(upper.low), abs(lower.high) if math.isfinite(lower.high) else 0.0, 1e-9)
+    return gap / scale
+
+
+def _explain(a: Side, b: Side, gap: float) -> str:
+    causes = []
+    claims_a, claims_b = a.claims, b.claims
+    if len(claims_a) > 1 or len(claims_b) > 1:
+        whole, parts = (b, a) if len(claims_a) > 1 else (a, b)
+        things = " and ".join(whole.claims[0].quantity.things)
+        causes.append(
+            f"aggregation vs breakdown: one source counts {things} together ({whole.label}); "
+            f"the other gives them separately ({parts.label})"
+        )
+    elif any(label.endswith("alone") for label in (a.label, b.label)):
+        causes.append("a part reported as larger than the whole: one figure counts several things together")
+    first, second = claims_a[0], claims_b[0]
+    if first.claimant and second.claimant and first.claimant != second.claimant:
+        causes.append(f"different claimants ({first.claimant} vs {second.claimant})")
+    if first.published and second.published and first.published != second.published:
+        causes.append(f"different report dates ({first.published} vs {second.published}); the later may be an update")
+    round_figures = [c.quantity.text for c in (first, second) if c.quantity.point and _is_round(c.quantity.point)]
+    if round_figures and gap < 0.15:
+        causes.append(f"rounding ({', '.join(round_figures)} looks rounded)")
+    if first.source_id == second.source_id:
+        causes.append("both figures are in the same article")
+    if a.stated is not None and b.stated is not None:
+        low, high = sorted((a.stated, b.stated))
+        gap_text = f"The figures are {_number(low)} and {_number(high)}, {(high - low) / high:.0%} apart."
+    else:
+        gap_text = f"The figures are {gap:.0%} apart even at the ends of their ranges."
+    return gap_text + (" Likely cause: " + "; ".join(causes) + "." if causes else " No cause is stated in the sources.")
+
+
+def _measure_name(a: StatedClaim, b: StatedClaim) -> str:
+    things = sorted(set(a.quantity.things) | set(b.quantity.things)) or [a.quantity.unit or "amount"]
+    role = a.quantity.role or b.quantity.role
+    return " and ".join(things) + (f" {role.replace('_', ' ')}" if role else "")
+
+
+def _label(quantity: Quantity) -> str:
+    return quantity.text
+
+
+def _number(value: float) -> str:
+    for scale, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.3g}{suffix}"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _drop_redundant(disagreements: list[Disagreement]) -> list[Disagreement]:
+    """A breakdown conflict (500 vs 539 + 11 = 550) supersedes the same
+    claims' part-vs-whole conflict (500 vs 539 alone)."""
+    covered = [d.key() for d in disagreements if any(len(side.claims) > 1 for side in d.sides)]
+    return [d for d in disagreements if any(len(s.claims) > 1 for s in d.sides) or not any(d.key() < key for key in covered)]
+
+
+# ---- qualitative -----------------------------------------------------------
+
+
+def _qualitative(a: StatedClaim, b: StatedClaim) -> Disagreement:
+    who_a, who_b = a.claimant or "one account", b.claimant or "another account"
+    return Disagreement(
+        kind="qualitative",
+        severity="major",
+        summary=f"{a.measure}: {a.category} ({who_a}) vs {b.category} ({who_b})",
+        explanation=(
+            f"The missile is {_article(a.category)} {a.category} one according to {who_a}, "
+            f"{_article(b.category)} {b.category} one according to {who_b}. Both cannot be right."
+        ),
+        sides=[Side([a], 0, 0, f"{a.category} ({who_a})"), Side([b], 0, 0, f"{b.category} ({who_b})")],
+        gap=1.0,
+    )
+
+
+def _merge_qualitative(disagreements: list[Disagreement]) -> list[Disagreement]:
+    """One conflict per pair of classes about one event, each side listing
+    everyone who asserts its class."""
+    merged: dict[frozenset[str], list[StatedClaim]] = {}
+    for disagreement in disagreements:
+        categories = frozenset(c.category for c in disagreement.claims)
+        bucket = merged.setdefault(categories, [])
+        bucket.extend(c for c in disagreement.claims if c.id not in {x.id for x in bucket})
+    results = []
+    for categories, claims in merged.items():
+        sides = []
+        for category in sorted(categories):
+            members = [c for c in claims if c.category == category]
+            who = sorted({c.claimant for c in members if c.claimant}) or ["unattributed"]
+            sides.append(Side(members, 0, 0, f"{category} ({', '.join(who)})"))
+        first, second = sides
+        results.append(
+            Disagreement(
+                kind="qualitative",
+                severity="major",
+                summary=f"{claims[0].measure}: {first.label} vs {second.label}",
+                explanation=(
+                    f"The sources disagree on what kind of missile it was: {first.label} against {second.label}. "
+                    "Both classes cannot be right; each is attributed to whoever asserts it."
+                ),
+                sides=sides,
+                gap=1.0,
+            )
+        )
+    return results
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

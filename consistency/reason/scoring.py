@@ -1,0 +1,79 @@
+"""Evidence -> its sentences, scored for how well they answer a question.
+
+Coverage is the share of the question's information (idf-weighted terms)
+that a sentence holds; similarity is how close the two are in meaning
+(MiniLM cosine), which finds the answer worded differently ("freed and sent
+home" for "release ... returned").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..extract.claims import is_instruction
+from ..extract.question import Question
+from ..text.sentences import sentence_spans
+from ..text.terms import terms
+from .interface import Embedder, Evidence, ScoredSentence
+
+CONTEXT_WEIGHT = 0.5  # a term found only in the sentence before counts half
+MAX_SCORED = 120  # sentences embedded per question (top_k passages hold fewer)
+_STATES_A_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I
+)
+
+
+class TermsAndMeaning:
+    """The `SentenceScorer`: half idf-weighted term coverage, half MiniLM similarity."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def score(self, question: Question, evidence: Evidence, ignore_numbers: bool = False) -> list[ScoredSentence]:
+        """Every sentence of the passages, best first. A claim under check
+        ignores its own numbers: they are compared by code, and a wrong
+        figure must still find the sentence that contradicts it."""
+        lexical = evidence.lexical
+        weights = {t: lexical.idf(t) for t in set(terms(question.text)) if not (ignore_numbers and t[:1].isdigit())}
+        total = sum(weights.values()) or 1.0
+        found: list[ScoredSentence] = []
+        texts: list[str] = []
+        seen: set[tuple[str, int]] = set()
+        for passage in evidence.passages:
+            source = evidence.sources.get(passage.source_id)
+            if source is None:
+                continue
+            previous = terms_before(source.text, passage.start)
+            for start, end in sentence_spans(source.text, passage.start, passage.end):
+                sentence = source.text[start:end]
+                present = set(terms(sentence))
+                context, previous = previous - present, present
+                if (source.id, start) in seen or (question.asks_number and not states_a_number(sentence)) or is_instruction(sentence):
+                    continue
+                seen.add((source.id, start))
+                # A fact often leans on the sentence before it ("...in retaliation
+                # for the Kerch Bridge attack. ...84 cruise missiles..."): words
+                # found only there count half.
+                covered = sum(w for t, w in weights.items() if t in present)
+                covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
+                found.append(ScoredSentence(source.id, start, end, coverage=covered / total))
+                texts.append(sentence)
+        if not found:
+            return []
+        found, texts = found[:MAX_SCORED], texts[:MAX_SCORED]
+        similarities = self.embedder.embed(texts) @ self.embedder.embed_one(question.text)
+        for sentence, similarity in zip(found, similarities):
+            sentence.similarity = float(similarity)
+        return sorted(found, key=lambda s: s.score, reverse=True)
+
+
+def states_a_number(sentence: str) -> bool:
+    """Digits or a number word: what a sentence answering "how many" or "when" must hold."""
+    return bool(_STATES_A_NUMBER.search(sentence))
+
+
+def terms_before(text: str, start: int) -> set[str]:
+    """Terms of the sentence just before `start` (news paragraphs are often
+    one sentence, so the context may sit in the paragraph before)."""
+    spans = sentence_spans(text, max(0, start - 600), start)
+    return set(terms(text[spans[-1][0] : spans[-1][1]])) if spans else set()

@@ -1,0 +1,330 @@
+"""The `consistency` command: a thin shell over `Checker`.
+
+Every command takes --store / --chroma-url (or CONSISTENCY_STORE /
+CONSISTENCY_CHROMA_URL) and --json. A user's mistake ends with one line on
+stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..checker import Checker, validate_question
+from ..config import Settings
+from ..errors import ConsistencyError, InputError
+from ..models import Filters
+from . import render
+from .report import audit_html
+
+app = typer.Typer(
+    help="Answer questions from your sources with verified citations, and see where the sources disagree.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Optional[Path], typer.Option("--store", help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False)
+]
+ChromaUrlOption = Annotated[
+    Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 \\[env: CONSISTENCY_CHROMA_URL]")
+]
+TopKOption = Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read \\[default: 8].")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
+LLMOption = Annotated[
+    Optional[str],
+    typer.Option("--llm", help="Who writes answers: local, openai, openai-compatible or none \\[env: CONSISTENCY_LLM; default: local when installed, else none]", show_default=False),
+]
+LLMModelOption = Annotated[Optional[str], typer.Option("--llm-model", help="Model name for openai / openai-compatible \\[env: CONSISTENCY_LLM_MODEL]", show_default=False)]
+LLMUrlOption = Annotated[
+    Optional[str], typer.Option("--llm-url", help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]", show_default=False)
+]
+ModelPathOption = Annotated[Optional[Path], typer.Option("--model-path", help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]", show_default=False)]
+
+
+def user_errors(command):
+    """One line and an exit code for the errors a user can fix."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConsistencyError as error:
+            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _emit(result, as_json: bool, renderer) -> None:
+    """JSON for programs, rich text for people: one place decides."""
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        renderer(out, result)
+
+
+def _checker(store: Path | None, chroma_url: str | None, llm: dict | None = None, **overrides) -> Checker:
+    settings = Settings.from_env(store, chroma_url, **(llm or {})).model_copy(update=overrides)
+    return Checker(settings=settings)
+
+
+def _llm_flags(llm: str | None, llm_model: str | None, llm_url: str | None, model_path: Path | None) -> dict:
+    if model_path is not None and not model_path.is_file():
+        raise InputError(f"--model-path {model_path}: no such file")
+    return {"backend": llm, "model": llm_model, "base_url": llm_url, "model_path": model_path}
+
+
+def _start_llm(checker: Checker, quiet: bool) -> None:
+    """Starts the LLM before the question, so that a one-time model
+    assembly shows progress and a backend that cannot start is reported in
+    one line (the answer then falls back to the extractive one)."""
+    with render.model_progress(err, quiet=quiet) as on_assemble:
+        checker.open_llm(on_assemble)
+    if checker.llm_problem and not quiet:
+        err.print(f"[yellow]llm unavailable:[/] {escape(checker.llm_problem)}; answering without an LLM (extractive).", soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .html) or folders to add or update.", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    max_file_mb: Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
+    extract: Annotated[
+        str, typer.Option("--extract", help="rules: fast, amounts and missile classes; llm: the LLM also reads every passage for qualitative claims (slow once, then cached).")
+    ] = "rules",
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add articles to the store. Unchanged files are skipped; changed files replace their old passages."""
+    if extract not in ("rules", "llm"):
+        raise InputError(f"--extract {extract!r}: choose rules or llm")
+    overrides = {"max_file_mb": max_file_mb} if max_file_mb else {}
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path), **overrides)
+    if extract == "llm":
+        _start_llm(checker, quiet=True)
+    with render.ingest_progress(err, quiet=json, passages=extract == "llm") as callbacks:
+        report = checker.ingest(paths, extract=extract, **callbacks)
+    if json:
+        print(report.model_dump_json(indent=2))
+    else:
+        render.ingest_summary(err, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the stored sources.", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: TopKOption = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only sources published on or before this date.")] = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Answer a question; every statement cites the exact span of a source."""
+    validate_question(question)  # before any slow first-run work
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    _bootstrap_if_new(checker, quiet=json)
+    _start_llm(checker, quiet=json)
+    with render.drafting(err, quiet=json) as on_token:
+        result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until), on_token=on_token)
+    if not json:
+        render.generation_notice(err, result)
+    _emit(result, json, render.answer)
+
+
+@app.command()
+@user_errors
+def check(
+    claim: Annotated[str, typer.Argument(help="A claim to check, e.g. \"Russia launched 500 drones in the record attack\".", show_default=False)],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: TopKOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Check a claim: supported, contradicted, disputed (the sources disagree) or not found."""
+    validate_question(claim, what="claim")
+    checker = _checker(store, chroma_url)
+    _bootstrap_if_new(checker, quiet=json)
+    _emit(checker.check(claim, top_k=top_k), json, render.verdict)
+
+
+@app.command()
+@user_errors
+def audit(
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Show only the N most severe conflicts.")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report to this file.", dir_okay=False)] = None,
+    json: JsonOption = False,
+) -> None:
+    """Every conflict in the store, most severe first, without a question."""
+    checker = _checker(store, chroma_url)
+    _bootstrap_if_new(checker, quiet=json)
+    report = checker.audit(limit=limit)
+    if html:
+        _write_report(html, report)
+    if json:
+        print(report.model_dump_json(indent=2))
+    else:
+        render.audit(out, report)
+        if html:
+            err.print(f"wrote {html}")
+
+
+def _write_report(path: Path, report) -> None:
+    try:
+        path.write_text(audit_html(report), encoding="utf-8")
+    except OSError as error:
+        raise ConsistencyError(f"cannot write {path}: {error.strerror}") from None
+
+
+def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
+    """A newcomer's first question works: the default store starts with the
+    bundled corpus."""
+    if not checker.settings.store_is_default or checker.settings.chroma_url or not checker.is_empty():
+        return
+    err.print(f"The store {checker.store.location} is empty: ingesting the bundled corpus first (once).")
+    with render.ingest_progress(err, quiet=True) as callbacks:
+        report = checker.ingest_bundled_corpus(**callbacks)
+    if not report.ok:
+        raise ConsistencyError("could not ingest the bundled corpus: " + "; ".join(f.error or f.path for f in report.failed))
+
+
+@app.command("eval")
+@user_errors
+def eval_command(
+    gold: Annotated[Optional[Path], typer.Argument(help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]", show_default=False)] = None,
+    claims: Annotated[Optional[Path], typer.Option("--claims", help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]", show_default=False)] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain llama-index CitationQueryEngine on the same store, embeddings and LLM.")] = False,
+    ramdocs: Annotated[Optional[Path], typer.Option("--ramdocs", help="Run an external set in the RAMDocs format instead (one fresh store per row).", show_default=False)] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about \\[default: the bundled corpus]", show_default=False)] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus \\[default: an eval store in the cache folder]", show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")] = None,
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")] = Path("eval/reports"),
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Score the system on gold questions and claims: accuracy, citations, conflicts, abstention, latency."""
+    from ..eval import command as eval_shell
+
+    flags = _llm_flags(llm, llm_model, llm_url, model_path)
+    if ramdocs:
+        eval_shell.ramdocs(ramdocs, flags, limit, json, out, err)
+        return
+    checker = _checker(store or eval_shell.default_store(), None, flags)
+    _start_llm(checker, quiet=json)
+    eval_shell.gold(checker, gold, claims, corpus, baseline, limit, None if no_report else report_dir, json, out, err)
+
+
+@app.command()
+@user_errors
+def serve(
+    mcp: Annotated[bool, typer.Option("--mcp", help="Serve MCP for chat tools: over stdio, or streamable HTTP at /mcp with --port.")] = False,
+    http: Annotated[bool, typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status).")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port \\[--http default: 8765; --mcp: stdio unless given].", show_default=False)] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="CONSISTENCY_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every request.", show_default=False)] = None,
+    allow_ingest: Annotated[Optional[list[Path]], typer.Option("--allow-ingest", help="A folder clients may ingest from (repeatable); without one, ingest is refused.", show_default=False)] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+) -> None:
+    """Serve the checker to chat tools (MCP) or programs (HTTP API)."""
+    from ..server import common as serving
+    from ..server.run import serve_http, serve_mcp
+
+    if mcp == http:
+        raise InputError("choose one of --mcp or --http")
+    stdio = mcp and port is None
+    port = port or (None if mcp else serving.DEFAULT_HTTP_PORT)
+    roots = serving.IngestRoots(allow_ingest or [])
+    if not stdio:
+        serving.check_binding(host, port, token)
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    _bootstrap_if_new(checker, quiet=False)
+    _start_llm(checker, quiet=False)
+    serving.warm_up(checker)
+    announce = lambda line: err.print(escape(line), soft_wrap=True)  # noqa: E731 - stdout belongs to the MCP protocol
+    if mcp:
+        serve_mcp(checker, roots, host, port, token, announce)
+    else:
+        serve_http(checker, roots, host, port, token, announce)
+
+
+@app.command()
+@user_errors
+def chat(
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    top_k: TopKOption = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_url: LLMUrlOption = None,
+    model_path: ModelPathOption = None,
+) -> None:
+    """An interactive session: ask questions, check claims (/check), list sources (/sources), audit (/audit)."""
+    from .chat import run_chat
+
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    _bootstrap_if_new(checker, quiet=False)
+    _start_llm(checker, quiet=False)
+    run_chat(checker, out, err, top_k=top_k)
+
+
+@app.command()
+@user_errors
+def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
+    """List the stored sources: id, title, outlet, date, passages."""
+    infos = _checker(store, chroma_url).sources()
+    if json:
+        print("[" + ",".join(info.model_dump_json() for info in infos) + "]")
+    else:
+        render.sources(out, infos)
+
+
+@app.command()
+@user_errors
+def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
+    """Where the store is, what it holds, and which models are in use."""
+    _emit(_checker(store, chroma_url).status(), json, render.status)
+
+
+def main() -> None:  # pragma: no cover - `python -m consistency`
+    app(prog_name="consistency")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

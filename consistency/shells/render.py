@@ -1,0 +1,184 @@
+"""How results look in a terminal (rich). JSON output needs none of this:
+it is the pydantic models' own dump."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.text import Text
+from rich.padding import Padding
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..models import Answer, AuditReport, Citation, Conflict, FileResult, IngestReport, SourceInfo, StoreStatus, Verdict
+
+STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
+VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "disputed": "bold yellow", "not_found": "bold"}
+OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
+
+
+def answer(console: Console, result: Answer) -> None:
+    style = STATUS_STYLE[result.status]
+    console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
+    console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
+    _citations(console, result.citations)
+    if result.timings:
+        by = f" · written by {escape(result.llm.model)} ({result.llm.status})" if result.llm and result.llm.status in ("verified", "repaired") else ""
+        console.print(_indented(f"[dim]{result.timings.total:.1f} s{by}[/]", 2, top=1))
+
+
+def generation_notice(console: Console, result: Answer) -> None:
+    """Says when the LLM's text was not shown as written."""
+    generation = result.llm
+    if generation is None or generation.status in ("verified", "skipped"):
+        return
+    if generation.status == "repaired":
+        console.print(f"[dim]llm: removed unverifiable sentence(s) from the model's answer: {escape(generation.note or '')}[/]", soft_wrap=True)
+    elif generation.status == "rejected":
+        console.print(f"[yellow]llm: the model's answer failed verification ({escape(generation.note or '')}); showing the extractive answer.[/]", soft_wrap=True)
+    elif generation.status == "unavailable":
+        console.print(f"[yellow]llm unavailable:[/] {escape(generation.note or '')}; showing the extractive answer.", soft_wrap=True)
+
+
+@contextmanager
+def drafting(console: Console, quiet: bool = False):
+    """A token callback that shows the model's draft as it streams, then
+    clears it: only the validated answer stays on screen."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    draft = Text(style="dim")
+    with Live(Group(Text("drafting (unverified)…", style="dim italic"), draft), console=console, transient=True, refresh_per_second=8) as live:
+
+        def on_token(piece: str) -> None:
+            draft.append(piece)
+            live.refresh()
+
+        yield on_token
+
+
+@contextmanager
+def model_progress(console: Console, quiet: bool = False):
+    """A callback for the one-time assembly of the local model file."""
+    progress = Progress(
+        TextColumn("[bold]assembling the local model (once)[/]"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=quiet,
+    )
+    task = progress.add_task("model", total=None)
+
+    def on_assemble(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield on_assemble
+
+
+def verdict(console: Console, result: Verdict) -> None:
+    style = VERDICT_STYLE[result.verdict]
+    console.print(f"[{style}]{result.verdict.replace('_', ' ')}[/]  [bold]{escape(result.claim)}[/]")
+    console.print(_indented(escape(result.explanation), 2, top=1, bottom=1))
+    _citations(console, result.citations)
+
+
+def audit(console: Console, report: AuditReport) -> None:
+    console.print(
+        f"[bold]{len(report.conflicts)} conflict(s)[/] among {report.claims} claims in {report.sources} sources "
+        f"[dim]({report.seconds:.2f} s)[/]"
+    )
+    by_id = {c.id: c for c in report.citations}
+    for number, conflict in enumerate(report.conflicts, start=1):
+        _conflict(console, number, conflict, by_id)
+
+
+def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int, Citation]) -> None:
+    style = "bold red" if conflict.severity == "major" else "bold yellow"
+    console.print(f"\n[{style}]{number}. {conflict.severity} {conflict.kind}[/]  {escape(conflict.summary)}")
+    console.print(_indented(f"[dim]{escape(conflict.explanation)}[/]", 3))
+    for side in conflict.sides:
+        console.print(_indented(f"[bold]{escape(side.value)}[/]", 3))
+        for citation_id in side.citations:
+            citation = by_id[citation_id]
+            console.print(_indented(f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(citation.title)} ({escape(citation.source)})[/]", 6))
+
+
+def _citations(console: Console, citations: list[Citation]) -> None:
+    for citation in citations:
+        console.print(_indented(f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]", 2))
+        console.print(_indented(f"[italic]“{escape(citation.quote)}”[/]", 6))
+
+
+def _indented(markup: str, left: int, top: int = 0, bottom: int = 0) -> Padding:
+    return Padding(markup, (top, 0, bottom, left), expand=False)
+
+
+def sources(console: Console, infos: list[SourceInfo]) -> None:
+    if not infos:
+        console.print("The store holds no sources yet: run [bold]consistency ingest PATH[/].")
+        return
+    table = Table(show_lines=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=3, overflow="fold")
+    table.add_column("outlet", ratio=1, overflow="fold")
+    table.add_column("published", no_wrap=True)
+    table.add_column("chunks", justify="right")
+    for info in infos:
+        table.add_row(info.id, info.title, info.outlet or "", info.published or "", str(info.chunks))
+    console.print(table)
+
+
+def status(console: Console, result: StoreStatus) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("store", f"{result.location} ({result.backend})")
+    table.add_row("sources", str(result.sources))
+    table.add_row("passages", str(result.passages))
+    table.add_row("claims", str(result.claims))
+    table.add_row("embedding model", result.embedding_model)
+    table.add_row("llm", result.llm)
+    console.print(table)
+
+
+def ingest_summary(console: Console, report: IngestReport) -> None:
+    counts = ", ".join(f"{report.count(o)} {o}" for o in ("added", "updated", "unchanged", "failed") if report.count(o))
+    chunks = sum(f.chunks for f in report.files)
+    console.print(f"{len(report.files)} file(s): {counts or 'nothing to do'}; {chunks} passage(s) written")
+
+
+def file_line(result: FileResult) -> str:
+    style = OUTCOME_STYLE[result.outcome]
+    if result.outcome == "failed":
+        return f"[{style}]failed[/]  {escape(result.error or result.path)}"
+    detail = f"{len(result.sources)} source(s), {result.chunks} passage(s)" if result.chunks else ""
+    note = f"  [yellow]note: {escape(result.error)}[/]" if result.error else ""
+    return f"[{style}]{result.outcome:9}[/] {escape(result.path)}  [dim]{detail}[/]{note}"
+
+
+@contextmanager
+def ingest_progress(console: Console, quiet: bool = False, passages: bool = False):
+    """Callbacks for Checker.ingest that drive a progress bar and print one
+    line per file that changed or failed; with `passages`, a second bar
+    counts the passages the LLM has read."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=quiet,
+    )
+    task = progress.add_task("ingest", total=None)
+    callbacks = {}
+    if passages:
+        read = progress.add_task("llm read passages", total=None)
+        callbacks["on_passage"] = lambda: progress.advance(read)
+
+    def on_start(total: int) -> None:
+        progress.update(task, total=total)
+
+    def on_file(result: FileResult) -> None:
+        progress.advance(task)
+        if not quiet and result.outcome != "unchanged":
+            progress.console.print(file_line(result))
+
+    with progress:
+        yield {"on_start": on_start, "on_file": on_file, **callbacks}

@@ -1,0 +1,104 @@
+"""Dates: the ones written in text ("19 June 1910", "March 12, 2023",
+"2024-11-05") and the partial ISO dates of metadata and filters ("2024-11",
+"2025"), as values and bounds that code can compare.
+
+One month table serves the quantity parser (a number next to a month is a
+day, not a count), event dates in claims, date answers and the eval's
+matcher. Day counts come from the standard library's calendar.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from typing import NamedTuple
+
+from ..errors import InputError
+
+_MONTH_ALIASES = [
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec"),
+]
+MONTHS: dict[str, int] = {name: number for number, names in enumerate(_MONTH_ALIASES, start=1) for name in names}
+# Full month names, for reading sentences ("in June"); with abbreviations
+# ("Jan"), for telling a day from a count ("24 Feb").
+MONTH_NAMES = "|".join(names[0] for names in _MONTH_ALIASES)
+MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+# "19 June 1910", "19th of June 1910", "June 19, 1910", "March 1814", "1910-06-19".
+_WRITTEN_DATE = re.compile(
+    rf"\b(?:{_DAY}\s+(?:of\s+)?)?({MONTH_WORDS})\b\.?(?:\s+{_DAY})?,?\s+(\d{{3,4}})\b|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b",
+    re.IGNORECASE,
+)
+_ISO = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
+class WrittenDate(NamedTuple):
+    """A date as a text states it; `day` is None when only month and year are given."""
+
+    year: int
+    month: int
+    day: int | None
+
+    def same_as(self, stated: WrittenDate) -> bool:
+        """Does `stated` say this date? A date without a day matches any day of its month."""
+        return self[:2] == stated[:2] and (self.day is None or self.day == stated.day)
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}" + (f"-{self.day:02d}" if self.day else "")
+
+
+def find_dates(text: str) -> list[WrittenDate]:
+    """Every date with a month and a year that `text` writes, in order."""
+    dates = []
+    for match in _WRITTEN_DATE.finditer(text):
+        day_before, month, day_after, year, iso_year, iso_month, iso_day = match.groups()
+        if iso_year:
+            date = WrittenDate(int(iso_year), int(iso_month), int(iso_day))
+        else:
+            day = day_before or day_after
+            date = WrittenDate(int(year), MONTHS[month.lower()], int(day) if day else None)
+        if 1 <= date.month <= 12 and (date.day is None or 1 <= date.day <= 31):
+            dates.append(date)
+    return dates
+
+
+def find_event_date(sentence: str) -> str | None:
+    """The first full date a sentence gives ("on 12 March 2023" -> "2023-03-12")."""
+    return next((date.iso for date in find_dates(sentence) if date.day), None)
+
+
+def checked_date(text: str | None, what: str) -> str | None:
+    """A user-given date, or a one-line error that says what is expected."""
+    if text is None or _ISO.fullmatch(text.strip()):
+        return text.strip() if text else None
+    raise InputError(f"{what} must be a date such as 2025-07-04, 2025-07 or 2025; got {text!r}")
+
+
+def date_bounds(published: str | None) -> tuple[int, int]:
+    """YYYYMMDD lower and upper bound of an ISO date that may lack day or month."""
+    if not published:
+        return 0, 0
+    parts = published.split("-")
+    try:
+        year = int(parts[0])
+        month_low, month_high = (int(parts[1]),) * 2 if len(parts) > 1 else (1, 12)
+        day_low = int(parts[2]) if len(parts) > 2 else 1
+        day_high = int(parts[2]) if len(parts) > 2 else calendar.monthrange(year, month_high)[1]
+    except (ValueError, calendar.IllegalMonthError):
+        return 0, 0
+    return year * 10000 + month_low * 100 + day_low, year * 10000 + month_high * 100 + day_high
+
+
+def day_number(yyyymmdd: int) -> int:
+    """Days since 1 January of year 1, so that differences are real day counts
+    (a day beyond the month's last, as "2024-02-31" would be, counts as the last)."""
+    year, rest = divmod(yyyymmdd, 10000)
+    month, day = divmod(rest, 100)
+    year, month = max(year, 1), min(max(month, 1), 12)
+    day = min(max(day, 1), calendar.monthrange(year, month)[1])
+    return datetime.date(year, month, day).toordinal()
