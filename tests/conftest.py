@@ -44,6 +44,35 @@ def smollm_path() -> Path:
     return path
 
 
+def assert_generation_is_honest(llm: dict, shown: str, extractive: str) -> None:
+    """The LLM record says truly what was shown: its own validated prose
+    (verified: as written; repaired: with the draft and why it changed),
+    or the extractive answer (rejected: with the rejected draft)."""
+    assert llm["status"] in ("verified", "repaired", "rejected"), llm
+    if llm["status"] == "verified":
+        assert llm["draft"] is None and llm["note"] is None and shown != extractive
+    elif llm["status"] == "repaired":
+        assert llm["draft"] and llm["note"] and shown != extractive
+    else:
+        assert llm["draft"] is not None and llm["note"] and shown == extractive
+
+
+def assert_verbatim(checker: Checker, citations) -> None:
+    """Every quote is the stored source's text at its span, and, checked
+    apart from our own offsets and cleaning, words that the user's file
+    itself contains (whitespace aside)."""
+    import html
+    import re
+
+    assert citations
+    squash = lambda text: re.sub(r"\s+", " ", text)  # noqa: E731
+    for citation in citations:
+        source = checker.source(citation.source)
+        assert source.text[citation.start : citation.end] == citation.quote
+        original = Path(source.path).read_text(encoding="utf-8", errors="replace")
+        assert squash(citation.quote) in squash(html.unescape(original)), citation.quote
+
+
 def with_llm(checker: Checker, **llm) -> Checker:
     """Another Checker on the same store, with an LLM."""
     from consistency.config import LLMSettings

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import ARTICLE, CORPUS, write
+from .conftest import ARTICLE, CORPUS, assert_generation_is_honest, write
 
 DRONES = "How many drones were used in the record overnight attack?"
 
@@ -56,6 +56,7 @@ def test_first_ask_on_a_fresh_machine_ingests_the_bundled_corpus_then_answers(tm
     assert "[1]" in second.stdout and "539" in second.stdout
 
 
+@pytest.mark.slow
 def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
     store = str(tmp_path / "s")
     write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)
@@ -74,12 +75,14 @@ def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
     assert answer["status"] == "answered" and "42 drones" in answer["citations"][0]["quote"]
 
 
+@pytest.mark.slow
 def test_a_chosen_empty_store_is_not_filled_with_the_bundled_corpus(tmp_path):
     result = run("ask", DRONES, "--store", str(tmp_path / "mine"), "--json")
     assert result.returncode == 0
     assert json.loads(result.stdout)["status"] == "not_found"
 
 
+@pytest.mark.slow
 def test_ingest_of_a_mixed_folder_exits_non_zero_and_names_each_bad_file(tmp_path):
     write(tmp_path / "docs" / "good.txt", ARTICLE)
     write(tmp_path / "docs" / "empty.txt", "")
@@ -102,6 +105,7 @@ def test_bad_questions_end_in_one_line_and_an_exit_code(tmp_path, args, message)
     assert_clean_error(run(*args, "--store", str(tmp_path / "s")), message)
 
 
+@pytest.mark.slow
 def test_corrupt_store_ends_in_one_line(tmp_path):
     store = tmp_path / "s"
     assert run("ingest", str(CORPUS / "003_8b867b04d184a20d.txt"), "--store", str(store)).returncode == 0
@@ -109,6 +113,7 @@ def test_corrupt_store_ends_in_one_line(tmp_path):
     assert_clean_error(run("sources", "--store", str(store)), "cannot open the store")
 
 
+@pytest.mark.slow
 def test_missing_path_is_reported_and_exit_code_says_so(tmp_path):
     result = run("ingest", str(tmp_path / "nowhere"), "--store", str(tmp_path / "s"))
     assert result.returncode == 1 and "no such file or folder" in result.stderr and "Traceback" not in result.stderr
@@ -132,6 +137,7 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_an_unreachable_llm_server_is_one_line_and_the_answer_still_comes(corpus_store):
     url = f"http://127.0.0.1:{closed_port()}/v1"
     result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai-compatible", "--llm-url", url, env_extra={"CONSISTENCY_LLM_RETRIES": "0"})
@@ -145,12 +151,14 @@ def test_an_unreachable_llm_server_is_one_line_and_the_answer_still_comes(corpus
     assert answer["llm"]["status"] == "unavailable" and answer["status"] == "conflict"
 
 
+@pytest.mark.slow
 def test_openai_without_a_key_falls_back_with_a_reason(corpus_store):
     result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai", env_extra={"OPENAI_API_KEY": ""})
     assert result.returncode == 0
     assert "needs OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_llm_choices_are_clear_errors(corpus_store, tmp_path):
     assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--llm", "gpt9"), "bad LLM setting backend")
     assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--model-path", str(tmp_path / "nope.gguf")), "no such file")
@@ -163,7 +171,8 @@ def test_ask_with_a_local_gguf_by_path(corpus_store, smollm_path):
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["llm"]["backend"] == "local" and answer["llm"]["model"] == smollm_path.stem
-    assert answer["llm"]["status"] in ("verified", "repaired", "rejected")
+    extractive = json.loads(run("ask", DRONES, "--store", str(corpus_store), "--json").stdout)
+    assert_generation_is_honest(answer["llm"], answer["answer"], extractive["answer"])
     assert set(answer["timings"]) == {"retrieve", "extract", "generate", "total"}
 
 

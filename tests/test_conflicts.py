@@ -10,7 +10,7 @@ import pytest
 
 from consistency import Checker
 
-from .conftest import write
+from .conftest import assert_verbatim, write
 
 DRONES = "How many drones were used in the record overnight attack?"
 
@@ -186,11 +186,9 @@ def test_claimants_and_dates_are_named_as_causes(tmp_path):
 def test_check_gives_a_verdict_with_cited_evidence(corpus_checker, claim, verdict):
     result = corpus_checker.check(claim)
     assert result.verdict == verdict, result.explanation
-    sources = corpus_checker.store.sources([c.source for c in result.citations])
-    for citation in result.citations:
-        assert sources[citation.source].text[citation.start : citation.end] == citation.quote
     if verdict in ("supported", "contradicted", "disputed"):
-        assert result.citations and result.claims
+        assert result.claims
+        assert_verbatim(corpus_checker, result.citations)
 
 
 def test_event_dates_in_the_sentences_tell_two_attacks_apart(tmp_path):

@@ -21,7 +21,7 @@ from consistency import Checker
 from consistency.server.http import create_app
 from consistency.server.common import IngestRoots
 
-from .conftest import ARTICLE, CORPUS, write
+from .conftest import ARTICLE, CORPUS, assert_generation_is_honest, write
 from .server_process import free_port, running_server
 from .test_cli import DRONES, cli_env, run
 
@@ -62,7 +62,7 @@ def test_ask_check_audit_sources_status_over_http_match_the_cli_json(store, tmp_
             assert checker.source(citation["source"]).text[citation["start"] : citation["end"]] == citation["quote"]
 
 
-def test_concurrent_questions_with_a_real_local_llm_are_written_one_at_a_time_and_all_answered(store, smollm_path):
+def test_concurrent_questions_with_a_real_local_llm_are_all_answered_honestly(store, smollm_path):
     questions = [DRONES, "How many North Korean soldiers are now in Russia?", "What was the population of Kyiv in 2020?"]
     with running_server("--http", "--store", str(store), "--llm", "local", "--model-path", str(smollm_path), env=cli_env()) as server:
         with ThreadPoolExecutor(len(questions)) as pool:
@@ -70,8 +70,10 @@ def test_concurrent_questions_with_a_real_local_llm_are_written_one_at_a_time_an
     answers = [reply.json() for reply in replies]
     assert [reply.status_code for reply in replies] == [200, 200, 200]
     assert [a["status"] for a in answers] == ["conflict", "conflict", "not_found"]
-    written = [a["llm"] for a in answers[:2]]
-    assert all(g["backend"] == "local" and g["status"] in ("verified", "repaired", "rejected") for g in written)
+    with Checker(store=store) as extractive:
+        for question, answer in zip(questions[:2], answers[:2]):
+            assert answer["llm"]["backend"] == "local"
+            assert_generation_is_honest(answer["llm"], answer["answer"], extractive.ask(question).answer)
     assert answers[2]["llm"]["status"] == "skipped"  # nothing to write: the model is not asked
 
 

@@ -150,6 +150,7 @@ def test_store_path_that_is_a_file_is_refused(tmp_path):
         Checker(store=write(tmp_path / "oops", "x")).sources()
 
 
+@pytest.mark.slow
 def test_ingest_waits_for_a_store_locked_by_another_process_and_loses_nothing(tmp_path):
     store = tmp_path / "store"
     checker = Checker(store=store)
@@ -173,3 +174,10 @@ def test_ingest_waits_for_a_store_locked_by_another_process_and_loses_nothing(tm
     assert report.ok
     after = stored_passage_ids(Checker(store=store))
     assert before < after
+
+
+def test_paths_may_be_given_as_strings(tmp_path, empty_checker):
+    # The README's own call: Checker.ingest(["articles/"]).
+    write(tmp_path / "articles" / "a.txt", ARTICLE)
+    report = empty_checker.ingest([f"{tmp_path / 'articles'}/"])
+    assert [f.outcome for f in report.files] == ["added"]

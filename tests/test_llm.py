@@ -18,7 +18,7 @@ import pytest
 from consistency.llm.backends import LocalLLM, Message, RemoteLLM, parse_json
 from consistency.extract.llm_claims import MAX_EXTRACT_TOKENS, SCHEMA, Extraction
 from consistency.llm.validate import validate
-from tests.conftest import with_llm
+from tests.conftest import assert_generation_is_honest, with_llm
 
 DRONES = "How many drones were used in the record overnight attack?"
 
@@ -37,6 +37,28 @@ def test_local_model_streams_its_reply(local):
     assert completion.seconds > 0
 
 
+def test_two_concurrent_chats_on_one_model_are_generated_one_after_the_other(local):
+    """Two generations on 2 cores are each slower than one after the other,
+    and llama.cpp's context is not shared safely: the streams never interleave."""
+    import threading
+
+    order: list[str] = []
+    messages = [Message(role="user", content="Count from one to twenty in words.")]
+
+    def chat(name: str) -> None:
+        local.chat(messages, max_tokens=16, on_token=lambda piece: order.append(name))
+
+    threads = [threading.Thread(target=chat, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(order) == {"a", "b"}
+    switches = sum(1 for before, after in zip(order, order[1:]) if before != after)
+    assert switches == 1, order
+
+
+@pytest.mark.slow
 def test_schema_constrained_output_parses_even_from_a_tiny_model(local):
     passage = "Ukraine's air force said the missile was an ICBM, while Moscow called it an intermediate-range missile."
     reply = local.chat([Message(role="user", content=f"Extract claims as JSON.\n\n{passage}")], max_tokens=MAX_EXTRACT_TOKENS, schema=SCHEMA).text
@@ -72,13 +94,14 @@ def assert_shown_text_is_verified(answer):
     assert answer.answer.endswith(answer.facts_text)
 
 
+@pytest.mark.slow
 def test_ask_with_the_local_model_keeps_the_codes_facts(corpus_checker, smollm_path):
     checker = with_llm(corpus_checker, backend="local", model_path=smollm_path, n_ctx=2048)
     extractive = corpus_checker.ask(DRONES)
     answer = checker.ask(DRONES)
     assert answer.llm.backend == "local" and answer.llm.model == smollm_path.stem
     assert answer.llm.prompt.startswith("answer.user@")
-    assert answer.llm.status in ("verified", "repaired", "rejected")
+    assert_generation_is_honest(answer.llm.model_dump(), answer.answer, extractive.answer)
     assert_same_facts(answer, extractive)
     assert_shown_text_is_verified(answer)
     assert "500 drones and missiles" in answer.answer and "550" in answer.answer  # the conflict is never dropped
@@ -120,15 +143,18 @@ def llama_server(smollm_path, tmp_path_factory):
     process.wait(10)
 
 
+@pytest.mark.slow
 def test_openai_compatible_backend_against_a_real_server(corpus_checker, llama_server):
     checker = with_llm(corpus_checker, backend="openai-compatible", base_url=llama_server, model="smollm2", timeout=60)
     answer = checker.ask(DRONES)
     assert answer.llm.backend == "openai-compatible" and answer.llm.model == "smollm2"
-    assert answer.llm.status in ("verified", "repaired", "rejected"), answer.llm.note
-    assert_same_facts(answer, corpus_checker.ask(DRONES))
+    extractive = corpus_checker.ask(DRONES)
+    assert_generation_is_honest(answer.llm.model_dump(), answer.answer, extractive.answer)
+    assert_same_facts(answer, extractive)
     assert_shown_text_is_verified(answer)
 
 
+@pytest.mark.slow
 def test_openai_compatible_server_honours_the_json_schema(llama_server):
     remote = RemoteLLM("openai-compatible", "smollm2", llama_server, "not-needed", timeout=60, retries=0)
     reply = remote.chat([Message(role="user", content="The missile was an ICBM, Kyiv said. Extract claims as JSON.")], max_tokens=MAX_EXTRACT_TOKENS, schema=SCHEMA)

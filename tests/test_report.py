@@ -29,6 +29,7 @@ def test_report_shows_each_conflict_with_its_sources_and_marked_figures(corpus_c
     assert page.count('class="conflict"') == len(corpus_checker.audit().conflicts)
 
 
+@pytest.mark.slow
 def test_audit_command_writes_the_report_and_prints_json(tmp_path):
     store, page = tmp_path / "s", tmp_path / "audit.html"
     from .conftest import CORPUS

@@ -1,63 +1,53 @@
 """Text -> sentences, each a (start, end) span into the text.
 
 One splitter for every caller: chunking at ingest, the sentences an answer
-quotes, the statements of an LLM's draft and of an explanation. Spans are
-offsets into the original string, so a sentence quoted from a source is
-always a verbatim slice that can be checked later.
+quotes, the statements of an LLM's draft and of an explanation. It is NLTK's
+Punkt (English parameters, which ship inside llama-index-core, so nothing
+is downloaded), run paragraph by paragraph: a line break always ends a
+sentence. Spans are offsets into the original string, so a sentence quoted
+from a source is always a verbatim slice that can be checked later.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import threading
+from functools import cache
 
-# Words after which a full stop does not end a sentence.
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "maj", "lt", "col", "sgt", "capt", "cpt", "adm",
-    "gov", "sen", "rep", "st", "mt", "no", "vs", "etc", "inc", "ltd", "co", "corp", "jr", "sr",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "n", "s", "approx", "est", "fig",
-}
-# A candidate boundary: terminal punctuation, closing quotes/brackets, space.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
-_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
+# Abbreviations Punkt's English parameters lack: "No. 10", "the E.U.".
+_EXTRA_ABBREVIATIONS = {"no", "nos", "vs", "approx", "est", "fig", "e.u", "u.a.e", "st", "gov", "sen", "rep", "rev"}
+# [n] markers that open a sentence belong to the one before ("... drones. [2] Another ...").
+_LEADING_MARKERS = re.compile(r"^(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+")
+_LOCK = threading.Lock()
+
+
+@cache
+def _punkt():
+    """Punkt with its English parameters, loaded once (about 0.4 s, mostly importing nltk)."""
+    with _LOCK:
+        import llama_index.core
+        import nltk
+
+        bundled = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+        if bundled not in nltk.data.path:
+            nltk.data.path.insert(0, bundled)
+        from nltk.tokenize.punkt import PunktTokenizer
+
+        tokenizer = PunktTokenizer("english")
+        tokenizer._params.abbrev_types.update(_EXTRA_ABBREVIATIONS)
+        return tokenizer
+
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in text[start:end], whitespace trimmed.
-    Paragraph breaks (newlines) always end a sentence."""
+    """(start, end) of each sentence in text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end
     spans = []
-    for line_start, line_end in _lines(text, start, end):
-        spans.extend(_sentences_in_line(text, line_start, line_end))
-    return spans
-
-
-def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in re.finditer(r"[^\n]+", text[start:end]):
-        yield start + match.start(), start + match.end()
-
-
-def _sentences_in_line(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    line = text[start:end]
-    sentence_start = 0
-    for match in _BOUNDARY.finditer(line):
-        if not _NEXT_STARTS_SENTENCE.match(line, match.end()) or _is_abbreviation(line, match.start()):
-            continue
-        yield _trimmed(text, start + sentence_start, start + match.end())
-        sentence_start = match.end()
-    if line[sentence_start:].strip():
-        yield _trimmed(text, start + sentence_start, end)
-
-
-def _is_abbreviation(line: str, dot: int) -> bool:
-    if line[dot] != ".":
-        return False
-    word = re.search(r"[\w.]+$", line[:dot])
-    if not word:
-        return False
-    token = word.group().lower()
-    # Single initials ("J. Smith") and known abbreviations ("Maj. Gen.").
-    return (len(token) == 1 and token.isalpha()) or token in _ABBREVIATIONS
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        offset = start + line.start()
+        for first, last in _punkt().span_tokenize(line.group()):
+            spans.append(_trimmed(text, offset + first, offset + last))
+    return [(first, last) for first, last in spans if last > first]
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -68,18 +58,16 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# A sentence ends at . ! ? (and any markers right after it) before a capital.
-# Not after an initial or abbreviation: "U.S. Secretary", "Antony J. Blinken", "Mr. Trump".
-_SENTENCE_END = re.compile(
-    r"(?<!\.[A-Z])(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bGen)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bJr)(?<!\bNo)"
-    r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s+[\"“(A-Z])"
-)
-
-
 def split_sentences(text: str) -> list[str]:
-    sentences, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        sentences.append(text[start : match.end()].strip())
-        start = match.end()
-    sentences.append(text[start:].strip())
-    return [s for s in sentences if s]
+    """The statements of a written answer or explanation, each keeping the
+    [n] markers written after its full stop."""
+    sentences: list[str] = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        markers = _LEADING_MARKERS.match(sentence)
+        if markers and sentences:
+            sentences[-1] = f"{sentences[-1]} {markers.group().strip()}"
+            sentence = sentence[markers.end() :]
+        if sentence.strip():
+            sentences.append(sentence.strip())
+    return sentences
