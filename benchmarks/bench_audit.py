@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest_ask import synthetic_article  # noqa: E402
+from bench_ingest_ask import synthetic_article
 
-from consistency import Checker  # noqa: E402
+from consistency import Checker
 
 
 def grow_corpus(folder: Path, start: int, stop: int, rng: random.Random) -> Path:
@@ -58,18 +58,27 @@ def measure(sizes: list[int], seed: int) -> dict:
             began = time.perf_counter()
             report = checker.audit()
             seconds = time.perf_counter() - began
-            rows.append({
-                "articles": size,
-                "claims": report.claims,
-                "conflicts": len(report.conflicts),
-                "audit_seconds": round(seconds, 3),
-                "us_per_claim": round(seconds / max(report.claims, 1) * 1e6, 1),
-                "ingest_seconds_for_step": round(ingest_seconds, 1),
-            })
-            print(f"{size:>6} articles  {report.claims:>6} claims  {len(report.conflicts):>5} conflicts  "
-                  f"audit {seconds:7.2f} s  {rows[-1]['us_per_claim']:>8.1f} µs/claim", flush=True)
+            rows.append(
+                {
+                    "articles": size,
+                    "claims": report.claims,
+                    "conflicts": len(report.conflicts),
+                    "audit_seconds": round(seconds, 3),
+                    "us_per_claim": round(seconds / max(report.claims, 1) * 1e6, 1),
+                    "ingest_seconds_for_step": round(ingest_seconds, 1),
+                }
+            )
+            print(
+                f"{size:>6} articles  {report.claims:>6} claims  {len(report.conflicts):>5} conflicts  "
+                f"audit {seconds:7.2f} s  {rows[-1]['us_per_claim']:>8.1f} µs/claim",
+                flush=True,
+            )
     return {
-        "machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average_at_start": os.getloadavg(),
+            "python": platform.python_version(),
+        },
         "rows": rows,
     }
 
@@ -83,8 +92,11 @@ def main() -> None:
     figures = measure(sorted(args.sizes), args.seed)
     first, last = figures["rows"][0], figures["rows"][-1]
     growth = (last["audit_seconds"] / first["audit_seconds"]) / (last["claims"] / first["claims"])
-    print(f"time grew {last['audit_seconds'] / first['audit_seconds']:.1f}x for {last['claims'] / first['claims']:.1f}x the claims "
-          f"(1.0 = linear; {growth:.2f} here)")
+    print(
+        f"time grew {last['audit_seconds'] / first['audit_seconds']:.1f}x for "
+        f"{last['claims'] / first['claims']:.1f}x the claims "
+        f"(1.0 = linear; {growth:.2f} here)"
+    )
     if args.json:
         print(json.dumps(figures, indent=2))
 

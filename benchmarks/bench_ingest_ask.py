@@ -42,58 +42,113 @@ TARGET_PEAK_RSS_MB = 1536.0
 
 # ---- the synthetic corpus -------------------------------------------------
 
-CITIES = ["Kharkiv", "Odesa", "Dnipro", "Lviv", "Zaporizhzhia", "Mykolaiv", "Kherson", "Sumy",
-          "Poltava", "Chernihiv", "Vinnytsia", "Rivne", "Lutsk", "Uzhhorod", "Ternopil", "Cherkasy"]
+CITIES = [
+    "Kharkiv",
+    "Odesa",
+    "Dnipro",
+    "Lviv",
+    "Zaporizhzhia",
+    "Mykolaiv",
+    "Kherson",
+    "Sumy",
+    "Poltava",
+    "Chernihiv",
+    "Vinnytsia",
+    "Rivne",
+    "Lutsk",
+    "Uzhhorod",
+    "Ternopil",
+    "Cherkasy",
+]
 REGIONS = ["the north-east", "the southern coast", "the Donbas", "the western border", "the central plains"]
-ACTORS = [("Olena Marchenko", "the regional governor"), ("Taras Hrytsenko", "the mayor"),
-          ("Iryna Bondar", "a spokeswoman for the emergency service"), ("Mark Ellison", "a NATO official"),
-          ("Anna Kowalska", "Poland's deputy foreign minister"), ("Pieter de Vries", "a Dutch intelligence analyst"),
-          ("Serhiy Lysenko", "the head of the air force"), ("Claire Dubois", "an EU energy commissioner")]
+ACTORS = [
+    ("Olena Marchenko", "the regional governor"),
+    ("Taras Hrytsenko", "the mayor"),
+    ("Iryna Bondar", "a spokeswoman for the emergency service"),
+    ("Mark Ellison", "a NATO official"),
+    ("Anna Kowalska", "Poland's deputy foreign minister"),
+    ("Pieter de Vries", "a Dutch intelligence analyst"),
+    ("Serhiy Lysenko", "the head of the air force"),
+    ("Claire Dubois", "an EU energy commissioner"),
+]
 OUTLETS = ["Reuters", "the Associated Press", "local media", "state television", "the ministry"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 TOPICS = {
     "attack": {
-        "titles": ["Russia launches {n} drones at {city} in overnight attack",
-                   "{city} hit by {n} drones and {m} missiles, officials say"],
-        "lead": ["Russia launched {n} drones and {m} missiles at {city} overnight on {weekday}, {date}, {outlet} reported.",
-                 "Air defences shot down {k} of the {n} drones sent towards {city} before dawn on {date}."],
-        "detail": ["At least {dead} people were killed and {hurt} injured when debris struck a residential block.",
-                   "Firefighters worked for {hours} hours to put out fires at a warehouse and an energy substation.",
-                   "Power was cut to {homes} homes in {city} and the surrounding district.",
-                   "It was the largest attack on {city} since the start of the year, according to the air force."],
+        "titles": [
+            "Russia launches {n} drones at {city} in overnight attack",
+            "{city} hit by {n} drones and {m} missiles, officials say",
+        ],
+        "lead": [
+            "Russia launched {n} drones and {m} missiles at {city} overnight on {weekday}, {date}, {outlet} reported.",
+            "Air defences shot down {k} of the {n} drones sent towards {city} before dawn on {date}.",
+        ],
+        "detail": [
+            "At least {dead} people were killed and {hurt} injured when debris struck a residential block.",
+            "Firefighters worked for {hours} hours to put out fires at a warehouse and an energy substation.",
+            "Power was cut to {homes} homes in {city} and the surrounding district.",
+            "It was the largest attack on {city} since the start of the year, according to the air force.",
+        ],
     },
     "energy": {
-        "titles": ["{city} power plant repaired after {hours}-hour outage",
-                   "Blackouts hit {homes} homes across {region}"],
-        "lead": ["Engineers restored electricity to {homes} homes in {city} on {date} after a {hours}-hour outage.",
-                 "Grid operator Ukrenergo said on {weekday} that {pct} per cent of capacity in {region} had been damaged."],
-        "detail": ["The company said repairs to the transformer at {city} would cost about {money} million euros.",
-                   "Hospitals in {city} switched to generators while crews replaced {k} damaged cables.",
-                   "Rolling blackouts of up to {shift} hours a day are planned for {region} until the spring.",
-                   "Imports from Poland and Slovakia covered {pct} per cent of the shortfall, officials said."],
+        "titles": [
+            "{city} power plant repaired after {hours}-hour outage",
+            "Blackouts hit {homes} homes across {region}",
+        ],
+        "lead": [
+            "Engineers restored electricity to {homes} homes in {city} on {date} after a {hours}-hour outage.",
+            "Grid operator Ukrenergo said on {weekday} that {pct} per cent of capacity in {region} had been damaged.",
+        ],
+        "detail": [
+            "The company said repairs to the transformer at {city} would cost about {money} million euros.",
+            "Hospitals in {city} switched to generators while crews replaced {k} damaged cables.",
+            "Rolling blackouts of up to {shift} hours a day are planned for {region} until the spring.",
+            "Imports from Poland and Slovakia covered {pct} per cent of the shortfall, officials said.",
+        ],
     },
     "aid": {
-        "titles": ["EU pledges {money} million euros in aid for {city}",
-                   "{count} aid convoys reach {region}"],
-        "lead": ["The European Union pledged {money} million euros on {date} to rebuild schools and clinics in {city}.",
-                 "A convoy of {count} trucks carrying food and medicine reached {city} on {weekday}, {date}."],
-        "detail": ["The money will pay for {k} new shelters and the repair of {count} schools, the commission said.",
-                   "About {pct} per cent of the aid is reserved for families displaced from {region}.",
-                   "Volunteers said {hurt} families in {city} were still waiting for heating supplies.",
-                   "Donors meeting in Warsaw agreed to review the programme again in {month}."],
+        "titles": ["EU pledges {money} million euros in aid for {city}", "{count} aid convoys reach {region}"],
+        "lead": [
+            "The European Union pledged {money} million euros on {date} to rebuild schools and clinics in {city}.",
+            "A convoy of {count} trucks carrying food and medicine reached {city} on {weekday}, {date}.",
+        ],
+        "detail": [
+            "The money will pay for {k} new shelters and the repair of {count} schools, the commission said.",
+            "About {pct} per cent of the aid is reserved for families displaced from {region}.",
+            "Volunteers said {hurt} families in {city} were still waiting for heating supplies.",
+            "Donors meeting in Warsaw agreed to review the programme again in {month}.",
+        ],
     },
     "front": {
-        "titles": ["Ukrainian forces retake village near {city}",
-                   "Fighting intensifies along {k}-kilometre front in {region}"],
-        "lead": ["Ukrainian troops recaptured a village {k} kilometres east of {city} on {date}, the general staff said.",
-                 "Russian forces mounted {count} assaults along the front in {region} on {weekday}, {outlet} reported."],
-        "detail": ["Commanders said {dead} Russian soldiers were killed and {hurt} wounded in the fighting.",
-                   "The village had been occupied for {hours} days and about {homes} residents had left before it fell.",
-                   "Analysts said the advance gave Kyiv control of a road used to supply {city}.",
-                   "Artillery fire continued through the night, with {count} shells reported near the river."],
+        "titles": [
+            "Ukrainian forces retake village near {city}",
+            "Fighting intensifies along {k}-kilometre front in {region}",
+        ],
+        "lead": [
+            "Ukrainian troops recaptured a village {k} kilometres east of {city} on {date}, the general staff said.",
+            "Russian forces mounted {count} assaults along the front in {region} on {weekday}, {outlet} reported.",
+        ],
+        "detail": [
+            "Commanders said {dead} Russian soldiers were killed and {hurt} wounded in the fighting.",
+            "The village had been occupied for {hours} days and about {homes} residents had left before it fell.",
+            "Analysts said the advance gave Kyiv control of a road used to supply {city}.",
+            "Artillery fire continued through the night, with {count} shells reported near the river.",
+        ],
     },
 }
 GENERAL = [
@@ -111,8 +166,13 @@ def article_cast(rng: random.Random) -> dict:
     """One article's place, people and date, shared by all its sentences."""
     actor, role = rng.choice(ACTORS)
     return {
-        "city": rng.choice(CITIES), "region": rng.choice(REGIONS), "actor": actor, "role": role,
-        "outlet": rng.choice(OUTLETS), "weekday": rng.choice(WEEKDAYS), "month": rng.choice(MONTHS),
+        "city": rng.choice(CITIES),
+        "region": rng.choice(REGIONS),
+        "actor": actor,
+        "role": role,
+        "outlet": rng.choice(OUTLETS),
+        "weekday": rng.choice(WEEKDAYS),
+        "month": rng.choice(MONTHS),
         "date": f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2022, 2025)}",
     }
 
@@ -120,10 +180,17 @@ def article_cast(rng: random.Random) -> dict:
 def sentence_numbers(rng: random.Random) -> dict:
     n = rng.randrange(40, 700)
     return {
-        "n": n, "m": rng.randrange(2, 60), "k": rng.randrange(5, n), "dead": rng.randrange(1, 40),
-        "hurt": rng.randrange(3, 120), "hours": rng.randrange(2, 72), "shift": rng.randrange(2, 12),
-        "homes": f"{rng.randrange(1_000, 250_000):,}", "pct": rng.randrange(5, 80),
-        "money": rng.randrange(5, 900), "count": rng.randrange(3, 60),
+        "n": n,
+        "m": rng.randrange(2, 60),
+        "k": rng.randrange(5, n),
+        "dead": rng.randrange(1, 40),
+        "hurt": rng.randrange(3, 120),
+        "hours": rng.randrange(2, 72),
+        "shift": rng.randrange(2, 12),
+        "homes": f"{rng.randrange(1_000, 250_000):,}",
+        "pct": rng.randrange(5, 80),
+        "money": rng.randrange(5, 900),
+        "count": rng.randrange(3, 60),
     }
 
 
@@ -219,8 +286,14 @@ def raw_embedding(texts: list[str], model: MiniLM) -> dict:
     with stopwatch() as clock:
         model.embed(texts)
     seconds = clock["wall"]
-    return {"passages": len(texts), "wordpieces": wordpieces, "seconds": seconds, "cores_used": clock["cores_used"],
-            "passages_per_s": len(texts) / seconds, "wordpieces_per_s": wordpieces / seconds}
+    return {
+        "passages": len(texts),
+        "wordpieces": wordpieces,
+        "seconds": seconds,
+        "cores_used": clock["cores_used"],
+        "passages_per_s": len(texts) / seconds,
+        "wordpieces_per_s": wordpieces / seconds,
+    }
 
 
 def ingest(checker: Checker, folder: Path, raw: dict) -> dict:
@@ -234,10 +307,18 @@ def ingest(checker: Checker, folder: Path, raw: dict) -> dict:
     passages = sum(f.chunks for f in report.files)
     embedding = model.embed_seconds - embed_seconds
     rate = passages / seconds
-    return {"files": len(report.files), "passages": passages, "same_passages_as_raw": passages == raw["passages"],
-            "seconds": seconds, "cores_used": clock["cores_used"], "passages_per_s": rate, "share_of_raw_pct": 100 * rate / raw["passages_per_s"],
-            "embedding_s": embedding, "other_s": seconds - embedding,
-            "texts_embedded": model.embedded_texts - embedded_texts}
+    return {
+        "files": len(report.files),
+        "passages": passages,
+        "same_passages_as_raw": passages == raw["passages"],
+        "seconds": seconds,
+        "cores_used": clock["cores_used"],
+        "passages_per_s": rate,
+        "share_of_raw_pct": 100 * rate / raw["passages_per_s"],
+        "embedding_s": embedding,
+        "other_s": seconds - embedding,
+        "texts_embedded": model.embedded_texts - embedded_texts,
+    }
 
 
 def ask_latency(checker: Checker, questions: list[str], repeats: int) -> dict:
@@ -251,10 +332,16 @@ def ask_latency(checker: Checker, questions: list[str], repeats: int) -> dict:
             samples.append(1000 * (time.perf_counter() - start))
             statuses[answer.status] = statuses.get(answer.status, 0) + 1
     percentiles = statistics.quantiles(samples, n=100, method="inclusive")
-    return {"questions": len(questions), "repeats": repeats, "first_ask_ms": first_ask_ms,
-            "p50_ms": percentiles[49], "p95_ms": percentiles[94], "max_ms": max(samples),
-            "question_embedding_mean_ms": 1000 * (checker.model.embed_seconds - embed_seconds) / len(samples),
-            "statuses": {k: v // repeats for k, v in sorted(statuses.items())}}
+    return {
+        "questions": len(questions),
+        "repeats": repeats,
+        "first_ask_ms": first_ask_ms,
+        "p50_ms": percentiles[49],
+        "p95_ms": percentiles[94],
+        "max_ms": max(samples),
+        "question_embedding_mean_ms": 1000 * (checker.model.embed_seconds - embed_seconds) / len(samples),
+        "statuses": {k: v // repeats for k, v in sorted(statuses.items())},
+    }
 
 
 def start_up(store: Path, model: TimedMiniLM) -> tuple[Checker, float]:
@@ -263,7 +350,7 @@ def start_up(store: Path, model: TimedMiniLM) -> tuple[Checker, float]:
     start = time.perf_counter()
     model.embed(["warm-up"])
     checker = Checker(store=store, model=model)
-    checker.store.vectors  # opens Chroma and imports llama-index (the first write would)
+    _ = checker.store.vectors  # opens Chroma and imports llama-index (the first write would)
     return checker, time.perf_counter() - start
 
 
@@ -293,15 +380,23 @@ def peak_rss_mb() -> float:
 
 
 def machine() -> dict:
-    return {"cores": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "python": platform.python_version(), "platform": platform.platform(), "code": code_version()}
+    return {
+        "cores": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "code": code_version(),
+    }
 
 
 def code_version() -> str:
     """The commit measured, and whether the product code had uncommitted changes."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1]
+        ).stdout.strip()
+
     try:
         edited = git("status", "--porcelain", "--", "consistency")
         return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes in consistency/" if edited else "")
@@ -322,8 +417,10 @@ def run(articles: int, seed: int, repeats: int) -> dict:
         raw_synthetic = raw_embedding(passage_texts(synthetic, model), model)
         figures["raw_embedding"] = {"bundled": raw_bundled, "synthetic": raw_synthetic}
         progress("ingest")
-        figures["ingest"] = {"bundled": ingest(checker, bundled, raw_bundled),
-                             "synthetic": ingest(checker, synthetic, raw_synthetic)}
+        figures["ingest"] = {
+            "bundled": ingest(checker, bundled, raw_bundled),
+            "synthetic": ingest(checker, synthetic, raw_synthetic),
+        }
         progress("ask")
         figures["ask"] = ask_latency(checker, QUESTIONS, repeats)
         figures["ask"]["store_passages"] = checker.status().passages
@@ -342,27 +439,45 @@ def verdict(met: bool) -> str:
 
 def print_report(f: dict) -> None:
     m = f["machine"]
-    print(f"code {m['code']}; machine: {m['cores']} cores, load average at start {m['load_average_at_start']}, "
-          f"end {f['load_average_at_end']}, Python {m['python']}, {m['platform']}")
+    print(
+        f"code {m['code']}; machine: {m['cores']} cores, load average at start {m['load_average_at_start']}, "
+        f"end {f['load_average_at_end']}, Python {m['python']}, {m['platform']}"
+    )
     print(f"start-up (model session, store open, llama-index import): {f['start_up_s']:.1f} s")
     for corpus in ("bundled", "synthetic"):
         raw, ing = f["raw_embedding"][corpus], f["ingest"][corpus]
         label = "bundled corpus" if corpus == "bundled" else f"synthetic corpus ({f['articles']:,} articles)"
         print(f"\n{label}: {ing['files']:,} files, {raw['passages']:,} passages, {raw['wordpieces']:,} wordpieces")
-        print(f"  raw embedding  {raw['passages_per_s']:8.1f} passages/s  {raw['wordpieces_per_s']:8.0f} wordpieces/s  "
-              f"({raw['seconds']:.1f} s, {raw['cores_used']:.1f} cores busy)")
-        print(f"  ingest         {ing['passages_per_s']:8.1f} passages/s  = {ing['share_of_raw_pct']:.0f}% of raw "
-              f"({ing['seconds']:.1f} s, {ing['cores_used']:.1f} cores busy; target >= {TARGET_INGEST_SHARE:.0f}%: {verdict(ing['share_of_raw_pct'] >= TARGET_INGEST_SHARE)})")
-        print(f"    of which embedding {ing['embedding_s']:.1f} s ({ing['texts_embedded']:,} texts; "
-              f"the passages took {raw['seconds']:.1f} s raw), other work {ing['other_s']:.1f} s")
+        print(
+            f"  raw embedding  {raw['passages_per_s']:8.1f} passages/s  {raw['wordpieces_per_s']:8.0f} wordpieces/s  "
+            f"({raw['seconds']:.1f} s, {raw['cores_used']:.1f} cores busy)"
+        )
+        print(
+            f"  ingest         {ing['passages_per_s']:8.1f} passages/s  = {ing['share_of_raw_pct']:.0f}% of raw "
+            f"({ing['seconds']:.1f} s, {ing['cores_used']:.1f} cores busy; target >= "
+            f"{TARGET_INGEST_SHARE:.0f}%: {verdict(ing['share_of_raw_pct'] >= TARGET_INGEST_SHARE)})"
+        )
+        print(
+            f"    of which embedding {ing['embedding_s']:.1f} s ({ing['texts_embedded']:,} texts; "
+            f"the passages took {raw['seconds']:.1f} s raw), other work {ing['other_s']:.1f} s"
+        )
         if not ing["same_passages_as_raw"]:
             print(f"  note: ingest stored {ing['passages']:,} passages, the reader gave {raw['passages']:,}")
     a = f["ask"]
-    print(f"\nask (warm, no LLM) on {a['store_passages']:,} passages, {a['questions']} questions x {a['repeats']}: "
-          f"p50 {a['p50_ms']:.0f} ms, p95 {a['p95_ms']:.0f} ms, max {a['max_ms']:.0f} ms "
-          f"(first ask {a['first_ask_ms']:.0f} ms; target p50 < {TARGET_ASK_P50_MS:.0f} ms: {verdict(a['p50_ms'] < TARGET_ASK_P50_MS)})")
-    print(f"  question embedding {a['question_embedding_mean_ms']:.0f} ms of each ask on average; answers per pass: {a['statuses']}")
-    print(f"\npeak RSS: {f['peak_rss_mb']:.0f} MB (target < {TARGET_PEAK_RSS_MB:.0f} MB: {verdict(f['peak_rss_mb'] < TARGET_PEAK_RSS_MB)})")
+    print(
+        f"\nask (warm, no LLM) on {a['store_passages']:,} passages, {a['questions']} questions x {a['repeats']}: "
+        f"p50 {a['p50_ms']:.0f} ms, p95 {a['p95_ms']:.0f} ms, max {a['max_ms']:.0f} ms "
+        f"(first ask {a['first_ask_ms']:.0f} ms; target p50 < {TARGET_ASK_P50_MS:.0f} ms: "
+        f"{verdict(a['p50_ms'] < TARGET_ASK_P50_MS)})"
+    )
+    print(
+        f"  question embedding {a['question_embedding_mean_ms']:.0f} ms of each ask on average; "
+        f"answers per pass: {a['statuses']}"
+    )
+    print(
+        f"\npeak RSS: {f['peak_rss_mb']:.0f} MB (target < {TARGET_PEAK_RSS_MB:.0f} MB: "
+        f"{verdict(f['peak_rss_mb'] < TARGET_PEAK_RSS_MB)})"
+    )
     print(f"total: {f['total_s']:.0f} s")
 
 

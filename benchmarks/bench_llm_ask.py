@@ -23,8 +23,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from consistency import Checker  # noqa: E402
-from consistency.config import LLMSettings, Settings  # noqa: E402
+from consistency import Checker
+from consistency.config import LLMSettings, Settings
 
 QUESTIONS = [
     "How many drones were used in the record overnight attack?",
@@ -66,21 +66,41 @@ def main() -> None:
         if answer.llm and answer.llm.status in ("verified", "repaired", "rejected"):
             generates.append(t.generate)
         status = answer.llm.status if answer.llm else "-"
-        print(f"{t.total:6.1f} s  (retrieve {t.retrieve:.2f}, extract {t.extract:.2f}, generate {t.generate:.1f})  {answer.status:9} llm {status:9} {question}")
+        print(
+            f"{t.total:6.1f} s  (retrieve {t.retrieve:.2f}, extract {t.extract:.2f}, generate "
+            f"{t.generate:.1f})  {answer.status:9} llm {status:9} {question}"
+        )
     print(f"\nwarm process, all 10: p50 {statistics.median(totals):.1f} s, p95 {percentile(totals, 0.95):.1f} s")
     if generates:
-        print(f"questions the LLM wrote ({len(generates)}): p50 {statistics.median(generates):.1f} s, p95 {percentile(generates, 0.95):.1f} s of generation")
+        print(
+            f"questions the LLM wrote ({len(generates)}): p50 {statistics.median(generates):.1f} s, p95 "
+            f"{percentile(generates, 0.95):.1f} s of generation"
+        )
     if args.cold:
         cold = []
         for question in QUESTIONS:
-            command = [sys.executable, "-m", "consistency", "ask", question, "--store", str(store), "--llm", args.llm, "--json"]
+            command = [
+                sys.executable,
+                "-m",
+                "consistency",
+                "ask",
+                question,
+                "--store",
+                str(store),
+                "--llm",
+                args.llm,
+                "--json",
+            ]
             if args.model_path:
                 command += ["--model-path", str(args.model_path)]
             began = time.perf_counter()
             result = subprocess.run(command, capture_output=True, text=True, check=True)
             cold.append(time.perf_counter() - began)
             print(f"{cold[-1]:6.1f} s  fresh process  {json.loads(result.stdout)['status']:9} {question}")
-        print(f"\nfresh `consistency ask` per question: p50 {statistics.median(cold):.1f} s, p95 {percentile(cold, 0.95):.1f} s")
+        print(
+            f"\nfresh `consistency ask` per question: p50 {statistics.median(cold):.1f} s, p95 "
+            f"{percentile(cold, 0.95):.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -81,7 +81,11 @@ def client(url: str, deadline: float, seed: int, asked: list[str], claimed: list
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             if (left := deadline - time.monotonic()) <= 0:
                 return
-            path, body = ("/check", {"claim": rng.choice(claimed)}) if rng.random() < 0.1 else ("/ask", {"question": rng.choice(asked)})
+            path, body = (
+                ("/check", {"claim": rng.choice(claimed)})
+                if rng.random() < 0.1
+                else ("/ask", {"question": rng.choice(asked)})
+            )
             started = time.monotonic()
             try:
                 response = http.post(path, json=body, timeout=max(left, 1) + 30)
@@ -123,14 +127,19 @@ def run_load(clients: int, seconds: float, ingest_every: float, workdir: Path, e
     store, inbox = workdir / "store", workdir / "inbox"
     shutil.copytree(bundled_path("corpus"), inbox / "corpus")
     tally = Tally()
-    with running_server("--http", "--llm", "none", "--store", str(store), "--allow-ingest", str(inbox), env=env) as server:
+    with running_server(
+        "--http", "--llm", "none", "--store", str(store), "--allow-ingest", str(inbox), env=env
+    ) as server:
         started = time.monotonic()
         first = httpx.post(f"{server.url}/ingest", json={"paths": ["corpus"]}, timeout=600)
         first.raise_for_status()
         setup_seconds = time.monotonic() - started
         deadline = time.monotonic() + seconds
         asked, claimed = gold_lines("gold.jsonl", "question"), gold_lines("claims.jsonl", "claim")
-        threads = [threading.Thread(target=client, args=(server.url, deadline, seed, asked, claimed, tally)) for seed in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(server.url, deadline, seed, asked, claimed, tally))
+            for seed in range(clients)
+        ]
         threads.append(threading.Thread(target=feeder, args=(server.url, inbox, deadline, ingest_every, tally)))
         for thread in threads:
             thread.start()
@@ -139,12 +148,17 @@ def run_load(clients: int, seconds: float, ingest_every: float, workdir: Path, e
         elapsed = time.monotonic() - deadline + seconds
         server_log = server.stderr()
     figures = {
-        "clients": clients, "seconds": round(elapsed, 1), "requests": len(tally.latencies) + len(tally.errors),
-        "errors": len(tally.errors), "first_errors": tally.errors[:5],
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(tally.latencies) + len(tally.errors),
+        "errors": len(tally.errors),
+        "first_errors": tally.errors[:5],
         "throughput_per_s": round(len(tally.latencies) / elapsed, 2),
         **latency_figures(tally.latencies),
-        "ingest_rounds": len(tally.ingests), "ingest_p50_s": round(statistics.median(tally.ingests), 2) if tally.ingests else None,
-        "feed_files": tally.ingested_files, "corpus_ingest_s": round(setup_seconds, 1),
+        "ingest_rounds": len(tally.ingests),
+        "ingest_p50_s": round(statistics.median(tally.ingests), 2) if tally.ingests else None,
+        "feed_files": tally.ingested_files,
+        "corpus_ingest_s": round(setup_seconds, 1),
         "server_tracebacks": server_log.count("Traceback"),
     }
     figures["store"] = store_check(store, tally.quotes, expected_sources=13 + tally.ingested_files)
@@ -176,12 +190,18 @@ def store_check(store: Path, quotes: set[tuple[str, int, int, str]], expected_so
         orphans = sorted(set(per_source) - {info.id for info in infos})
         kept = [q for q in quotes if not q[0].startswith(REWRITTEN)]
         sources = checker.store.sources(sorted({source_id for source_id, *_ in kept}))
-        broken = [(i, start, end) for i, start, end, quote in kept if i not in sources or sources[i].text[start:end] != quote]
+        broken = [
+            (i, start, end) for i, start, end, quote in kept if i not in sources or sources[i].text[start:end] != quote
+        ]
         drones = checker.ask(DRONES)
     return {
-        "sqlite_integrity": integrity, "sources": len(infos), "expected_sources": expected_sources,
-        "sources_with_wrong_passage_count": mismatched, "passages_without_source": orphans,
-        "quotes_checked": len(quotes), "quotes_not_verbatim": len(broken),
+        "sqlite_integrity": integrity,
+        "sources": len(infos),
+        "expected_sources": expected_sources,
+        "sources_with_wrong_passage_count": mismatched,
+        "passages_without_source": orphans,
+        "quotes_checked": len(quotes),
+        "quotes_not_verbatim": len(broken),
         "record_attack_status": drones.status,
     }
 
@@ -189,9 +209,14 @@ def store_check(store: Path, quotes: set[tuple[str, int, int, str]], expected_so
 def healthy(figures: dict) -> bool:
     store = figures["store"]
     return (
-        figures["errors"] == 0 and figures["server_tracebacks"] == 0 and store["sqlite_integrity"] == "ok"
-        and store["sources"] == store["expected_sources"] and not store["sources_with_wrong_passage_count"]
-        and not store["passages_without_source"] and store["quotes_not_verbatim"] == 0 and store["record_attack_status"] == "conflict"
+        figures["errors"] == 0
+        and figures["server_tracebacks"] == 0
+        and store["sqlite_integrity"] == "ok"
+        and store["sources"] == store["expected_sources"]
+        and not store["sources_with_wrong_passage_count"]
+        and not store["passages_without_source"]
+        and store["quotes_not_verbatim"] == 0
+        and store["record_attack_status"] == "conflict"
     )
 
 

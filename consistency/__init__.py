@@ -6,7 +6,17 @@ from .errors import ConsistencyError, InputError, StoreError
 from .models import Answer, Citation, Claim, Conflict, Filters, IngestReport, Source, SourceInfo
 
 __all__ = [
-    "Answer", "Checker", "Citation", "Claim", "Conflict", "ConsistencyError", "Filters",
-    "IngestReport", "InputError", "Source", "SourceInfo", "StoreError",
+    "Answer",
+    "Checker",
+    "Citation",
+    "Claim",
+    "Conflict",
+    "ConsistencyError",
+    "Filters",
+    "IngestReport",
+    "InputError",
+    "Source",
+    "SourceInfo",
+    "StoreError",
 ]
 __version__ = "0.1.0"

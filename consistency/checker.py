@@ -32,7 +32,20 @@ from .index.store import Store
 from .ingest.pipeline import IngestPipeline
 from .llm.backends import LLM, LLMUnavailable, TokenCallback, open_llm, resolve_backend
 from .llm.writer import write_answer
-from .models import Answer, AuditReport, FileResult, Filters, Generation, IngestReport, Passage, Source, SourceInfo, StoreStatus, Timings, Verdict
+from .models import (
+    Answer,
+    AuditReport,
+    FileResult,
+    Filters,
+    Generation,
+    IngestReport,
+    Passage,
+    Source,
+    SourceInfo,
+    StoreStatus,
+    Timings,
+    Verdict,
+)
 from .reason.answer import RuleReader
 from .reason.audit import audit as run_audit
 from .reason.check import RuleJudge
@@ -82,7 +95,9 @@ class Checker:
     def __enter__(self) -> Checker:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()
 
     @cached_property
@@ -108,7 +123,9 @@ class Checker:
         `extract="llm"` also has the LLM read every passage for qualitative
         claims (slow the first time; cached); `on_passage` is called after
         each passage it reads."""
-        pipeline = IngestPipeline(self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb)
+        pipeline = IngestPipeline(
+            self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb
+        )
         with self._ingest_lock:
             return pipeline.run(paths, on_start=on_start, on_file=on_file)
 
@@ -132,7 +149,11 @@ class Checker:
     # ---- questions -----------------------------------------------------
 
     def ask(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None, on_token: TokenCallback | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        on_token: TokenCallback | None = None,
     ) -> Answer:
         """Answer from the sources. Code finds the answer, its claims and
         conflicts; the LLM, when there is one, rewrites it in its own words
@@ -145,7 +166,9 @@ class Checker:
         extracted = time.perf_counter()
         answer = self._write(answer, on_token)
         done = time.perf_counter()
-        timings = Timings(retrieve=retrieved - started, extract=extracted - retrieved, generate=done - extracted, total=done - started)
+        timings = Timings(
+            retrieve=retrieved - started, extract=extracted - retrieved, generate=done - extracted, total=done - started
+        )
         return answer.model_copy(update={"timings": timings})
 
     def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:
@@ -158,7 +181,12 @@ class Checker:
 
     def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
         if filters:
-            filters = filters.model_copy(update={"since": checked_date(filters.since, "--since"), "until": checked_date(filters.until, "--until")})
+            filters = filters.model_copy(
+                update={
+                    "since": checked_date(filters.since, "--since"),
+                    "until": checked_date(filters.until, "--until"),
+                }
+            )
         return self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
 
     def _evidence(self, text: str, top_k: int | None, filters: Filters | None) -> Evidence:
@@ -167,7 +195,9 @@ class Checker:
         passages = self._retrieve(text, top_k, filters)
         source_ids = [p.source_id for p in passages]
         claims = ClaimSet.of(self.store.claims_of(source_ids))
-        return Evidence(passages=passages, sources=self.store.sources(source_ids), lexical=self.retriever.lexical(), claims=claims)
+        return Evidence(
+            passages=passages, sources=self.store.sources(source_ids), lexical=self.retriever.lexical(), claims=claims
+        )
 
     # ---- the LLM -------------------------------------------------------
 
@@ -195,7 +225,9 @@ class Checker:
         if self._llm_problem is None:
             return answer  # --llm none: extractive by choice
         backend = resolve_backend(self.settings.llm)
-        unavailable = Generation(backend=backend, model=self.settings.llm.model or "default", status="unavailable", note=self._llm_problem)
+        unavailable = Generation(
+            backend=backend, model=self.settings.llm.model or "default", status="unavailable", note=self._llm_problem
+        )
         return answer.model_copy(update={"llm": unavailable})
 
     def audit(self, limit: int | None = None) -> AuditReport:

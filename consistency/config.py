@@ -53,7 +53,7 @@ class LLMSettings(BaseModel):
     n_ctx: int = 4096
 
     @classmethod
-    def from_env(cls, **flags) -> "LLMSettings":
+    def from_env(cls, **flags) -> LLMSettings:
         """Flags beat environment variables, which beat the config file."""
         values = dict(_config_file().get("llm", {}))
         values.update({key: os.environ[var] for key, var in _LLM_ENV.items() if os.environ.get(var)})
@@ -92,7 +92,7 @@ class Settings(BaseModel):
     llm: LLMSettings = LLMSettings()
 
     @classmethod
-    def from_env(cls, store: Path | str | None = None, chroma_url: str | None = None, **llm_flags) -> "Settings":
+    def from_env(cls, store: Path | str | None = None, chroma_url: str | None = None, **llm_flags) -> Settings:
         env_store = os.environ.get("CONSISTENCY_STORE")
         chosen_store = store or env_store
         return cls(
@@ -107,7 +107,9 @@ class Settings(BaseModel):
 
 def cache_dir() -> Path:
     """Where assembled models, prompt states, caches and the eval store live."""
-    root = os.environ.get("CONSISTENCY_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "consistency")
+    root = os.environ.get("CONSISTENCY_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "consistency"
+    )
     return Path(root)
 
 

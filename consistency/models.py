@@ -71,15 +71,30 @@ class StatedClaim(BaseModel):
     end: int
     sentence: str
     kind: ClaimKind
-    measure: str = Field(description="what is measured or classified: 'drones', 'drones+missiles', 'USD', 'missile class'")
+    measure: str = Field(
+        description="what is measured or classified: 'drones', 'drones+missiles', 'USD', 'missile class'"
+    )
     quantity: Quantity | None = Field(None, description="numeric claims; offsets are into the source text")
     category: str | None = Field(None, description="qualitative claims: the class asserted, e.g. 'intercontinental'")
     claimant: str | None = Field(None, description="who says so, where the sentence names them")
-    scope: str | None = Field(None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'")
-    event_date: str | None = Field(None, description="the date the sentence gives the event, ISO, when it gives a full one")
+    scope: str | None = Field(
+        None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'"
+    )
+    event_date: str | None = Field(
+        None, description="the date the sentence gives the event, ISO, when it gives a full one"
+    )
     places: list[str] = Field(default_factory=list, description="places the sentence puts the event in")
     source_places: list[str] = Field(default_factory=list, description="every place the source mentions")
-    context_free: bool = Field(False, description="a claim under check, with no article around it: any period or place fits")
+    context_free: bool = Field(
+        False, description="a claim under check, with no article around it: any period or place fits"
+    )
+
+    @property
+    def amount(self) -> Quantity:
+        """The quantity of a numeric claim; asking a qualitative one for it is a bug."""
+        if self.quantity is None:
+            raise ValueError(f"claim {self.id} states no amount")
+        return self.quantity
 
 
 class Citation(BaseModel):
@@ -115,7 +130,7 @@ class Conflict(BaseModel):
     sides: list[ConflictSide]
 
     def sides_text(self, joiner: str = " vs ") -> str:
-        """"500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]"."""
+        """ "500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]"."""
         return joiner.join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in self.sides)
 
 

@@ -17,8 +17,8 @@ os.environ["CONSISTENCY_CONFIG"] = os.devnull
 # Model states and extraction replies are cached per test run, not in ~/.cache.
 os.environ["CONSISTENCY_CACHE"] = tempfile.mkdtemp(prefix="consistency-cache-")
 
-from consistency import Checker  # noqa: E402
-from consistency.config import bundled_path  # noqa: E402
+from consistency import Checker
+from consistency.config import bundled_path
 
 CORPUS = bundled_path("corpus")
 

@@ -35,10 +35,13 @@ class Server:
 @contextlib.contextmanager
 def running_server(*args: str, env: dict[str, str], timeout: float = 120) -> Iterator[Server]:
     port = free_port()
-    log = tempfile.TemporaryFile("w+")
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed when the server stops
     process = subprocess.Popen(
         [sys.executable, "-m", "consistency", "serve", *args, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
     )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:

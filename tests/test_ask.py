@@ -15,7 +15,10 @@ def test_record_attack_cites_both_the_539_and_the_500_passages(corpus_checker):
     answer = corpus_checker.ask(DRONES)
     assert answer.status == "conflict"  # the two figures disagree (tests/test_conflicts.py)
     quotes = {c.source: c.quote for c in answer.citations}
-    assert "A record 539 Iran-designed drones as well as 11 cruise and ballistic missiles" in quotes["001_30b2e4f4dd567c59"]
+    assert (
+        "A record 539 Iran-designed drones as well as 11 cruise and ballistic missiles"
+        in quotes["001_30b2e4f4dd567c59"]
+    )
     assert "swarms of 500 drones and missiles" in quotes["000_0a8b3b789f3cb1b7"]
     assert_verbatim(corpus_checker, answer.citations)
     for citation in answer.citations:
@@ -71,7 +74,9 @@ def test_source_filter_restricts_evidence(corpus_checker):
 
 
 def test_file_id_filter_covers_every_article_of_a_multi_article_page(corpus_checker):
-    answer = corpus_checker.ask("How many drones did Ukraine shoot down?", filters=Filters(sources=["002_d34c1c6bf8382799"]))
+    answer = corpus_checker.ask(
+        "How many drones did Ukraine shoot down?", filters=Filters(sources=["002_d34c1c6bf8382799"])
+    )
     assert answer.citations and all(c.source.startswith("002_d34c1c6bf8382799#") for c in answer.citations)
 
 

@@ -51,7 +51,9 @@ def test_the_engine_searches_our_vectors_as_our_retriever_does(baseline, corpus_
     # Equal cosines: the engine embedded the question exactly as we do.
     assert [round(p.score, 5) for p in theirs] == [round(p.score, 5) for p in ours]
     # The nodes llama-index reads back are our passages, text and span.
-    assert [(p.source_id, p.start, p.end, p.text) for p in theirs] == [(p.source_id, p.start, p.end, p.text) for p in ours]
+    assert [(p.source_id, p.start, p.end, p.text) for p in theirs] == [
+        (p.source_id, p.start, p.end, p.text) for p in ours
+    ]
 
 
 @pytest.mark.slow

@@ -38,8 +38,12 @@ def chat_env(cache: Path) -> dict[str, str]:
 
 def start_chat(store: Path, cache: Path) -> pexpect.spawn:
     child = pexpect.spawn(
-        sys.executable, ["-m", "consistency", "chat", "--store", str(store)],
-        env=chat_env(cache), encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 120),
+        sys.executable,
+        ["-m", "consistency", "chat", "--store", str(store)],
+        env=chat_env(cache),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(50, 120),
     )
     child.logfile_read = io.StringIO()  # everything the person saw, for the traceback check
     child.expect_exact("/help for the commands")
@@ -98,7 +102,9 @@ def test_a_session_answers_checks_lists_audits_and_remembers(store, tmp_path):
     reply(child, "/audit x")
     assert message_lines(child) == ["error: /audit takes a number of conflicts, e.g. /audit 5 (not 'x')"]
     reply(child, "x" * 2_500)
-    assert [line for line in message_lines(child) if "xxx" not in line] == ["error: the question is 2,500 characters long; the limit is 2,000"]
+    assert [line for line in message_lines(child) if "xxx" not in line] == [
+        "error: the question is 2,500 characters long; the limit is 2,000"
+    ]
     assert reply(child, "") == ""
 
     history = reply(child, "/history")
@@ -107,11 +113,11 @@ def test_a_session_answers_checks_lists_audits_and_remembers(store, tmp_path):
 
     assert reply(child, "/json") == "JSON output on"
     reply(child, DRONES)
-    answer = json.loads(child.before[child.before.index("{"):])
+    answer = json.loads(child.before[child.before.index("{") :])
     assert answer["status"] == "conflict" and [c["id"] for c in answer["citations"]][:2] == [1, 2]
     assert all(citation["quote"] for citation in answer["citations"])
     reply(child, "/sources")
-    listed = json.loads(child.before[child.before.index("["):])
+    listed = json.loads(child.before[child.before.index("[") :])
     assert len(listed) == 13 and listed[0]["id"] == "000_0a8b3b789f3cb1b7"
 
     child.sendline("/quit")
@@ -146,7 +152,11 @@ def test_a_script_can_pipe_lines_in(store, tmp_path):
     lines = [DRONES, "/json", f"/check {CLAIM}", "/quit", "never read"]
     result = subprocess.run(
         [sys.executable, "-m", "consistency", "chat", "--store", str(store)],
-        input="\n".join(lines) + "\n", env=chat_env(tmp_path), capture_output=True, text=True, timeout=TIMEOUT,
+        input="\n".join(lines) + "\n",
+        env=chat_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     # No prompts in the output: what is printed is the results alone.

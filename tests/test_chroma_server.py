@@ -29,7 +29,16 @@ def chroma_url(tmp_path_factory):
         pytest.fail("the `chroma` command (from the chromadb package) is not on PATH")
     port = free_port()
     server = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            chroma,
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma-server")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -65,6 +74,6 @@ def test_ingest_and_ask_through_a_chroma_server(tmp_path, chroma_url):
 
 
 def test_unreachable_chroma_server_is_one_clear_line():
-    with pytest.raises(StoreError, match="cannot open the store at http://127.0.0.1:") as error:
+    with pytest.raises(StoreError, match=r"cannot open the store at http://127\.0\.0\.1:") as error:
         Checker(chroma_url=f"http://127.0.0.1:{free_port()}").sources()
     assert "\n" not in str(error.value)

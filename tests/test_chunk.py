@@ -1,11 +1,13 @@
 """Sentence spans and passages: verbatim slices, within the model's limit."""
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consistency.index.embed import MAX_TOKENS, shared_model
 from consistency.ingest.chunk import MAX_PASSAGE_TOKENS, passage_spans
 from consistency.text.sentences import sentence_spans
-from consistency.index.embed import MAX_TOKENS, shared_model
 
 from .conftest import CORPUS
 
@@ -15,7 +17,10 @@ def sentences(text: str) -> list[str]:
 
 
 def test_abbreviations_initials_and_decimals_do_not_end_sentences():
-    text = "Pentagon press secretary Maj. Gen. Pat Ryder spoke. The U.S. Defense Department said 2.2 billion. J. Smith agreed."
+    text = (
+        "Pentagon press secretary Maj. Gen. Pat Ryder spoke. The U.S. Defense Department said 2.2 "
+        "billion. J. Smith agreed."
+    )
     assert sentences(text) == [
         "Pentagon press secretary Maj. Gen. Pat Ryder spoke.",
         "The U.S. Defense Department said 2.2 billion.",
@@ -38,7 +43,7 @@ def test_passages_of_the_corpus_are_verbatim_and_fit_the_model():
         assert piece == piece.strip() and piece
         assert model.count_tokens(piece) <= MAX_TOKENS
     # Nothing but whitespace falls between passages.
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert not text[end:start].strip()
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from consistency.extract.claims import extract_claims, find_claimant, find_places, find_scope
-from consistency.text.dates import find_event_date
-from consistency.models import Source
 from consistency.extract.question import Question
+from consistency.models import Source
+from consistency.text.dates import find_event_date
 
 
 def claims_of(text: str, published: str | None = "2024-11"):
@@ -19,8 +19,14 @@ def claims_of(text: str, published: str | None = "2024-11"):
     ("sentence", "claimant"),
     [
         ("The attack involved 79 drones, according to Ukraine’s air force.", "Ukraine’s air force"),
-        ("This was echoed by the U.S. Defense Department, which estimated that 11,000 troops were there.", "U.S. Defense Department"),
-        ("Ukrainian President Volodymyr Zelenskyy recently claimed that 11,000 troops were deployed.", "Ukrainian President Volodymyr Zelenskyy"),
+        (
+            "This was echoed by the U.S. Defense Department, which estimated that 11,000 troops were there.",
+            "U.S. Defense Department",
+        ),
+        (
+            "Ukrainian President Volodymyr Zelenskyy recently claimed that 11,000 troops were deployed.",
+            "Ukrainian President Volodymyr Zelenskyy",
+        ),
         ("Russian forces took five settlements, according to Russian state media.", "Russian state media"),
         ("It rained all day in the capital.", None),
     ],
@@ -43,7 +49,10 @@ def test_periods_places_and_event_dates():
 
 
 def test_numeric_claims_carry_their_sentence_span_and_source_offsets():
-    text = "Kharkiv attack\n\nRussia launched 42 drones at Kharkiv overnight, the governor said. Air defences shot down 30 of them."
+    text = (
+        "Kharkiv attack\n\nRussia launched 42 drones at Kharkiv overnight, the governor said. Air "
+        "defences shot down 30 of them."
+    )
     claims = claims_of(text)
     assert [(c.quantity.point, c.quantity.role) for c in claims] == [(42, "launched"), (30, "shot_down")]
     for claim in claims:
@@ -59,7 +68,9 @@ def test_missile_classes_are_claims_attributed_to_each_claimant():
     )
     classes = {(c.category, c.claimant) for c in claims if c.kind == "qualitative"}
     assert classes == {("intercontinental", "Ukraine"), ("intermediate-range", "Moscow")}
-    mention = claims_of("The Oreshnik is a weapon based on Russia’s RS-26 Rubezh intercontinental ballistic missile (ICBM) design.")
+    mention = claims_of(
+        "The Oreshnik is a weapon based on Russia’s RS-26 Rubezh intercontinental ballistic missile (ICBM) design."
+    )
     assert [c for c in mention if c.kind == "qualitative"] == []  # a design lineage, not a classification
 
 

@@ -52,7 +52,8 @@ def test_html_articles_split_and_chrome_elements_skipped():
     <article><h1>First strike report</h1><p>Russia fired 12 missiles at Odesa on Tuesday, officials said.</p>
     <figure><img src="a.jpg"><figcaption>Smoke over Odesa (Reuters)</figcaption></figure>
     <p>Nine of the missiles were intercepted by air defences, the navy said.</p></article>
-    <article><h1>Second report on aid</h1><p>Sweden announced a new aid package worth $2.2 billion for Ukraine.</p></article>
+    <article><h1>Second report on aid</h1>
+    <p>Sweden announced a new aid package worth $2.2 billion for Ukraine.</p></article>
     <footer>Copyright 2024 <form>Subscribe</form></footer></body></html>"""
     articles = split_articles(html_to_text(html), fallback_title="x")
     assert [a.title for a in articles] == ["First strike report", "Second report on aid"]
@@ -62,7 +63,10 @@ def test_html_articles_split_and_chrome_elements_skipped():
 
 
 def test_malformed_html_still_yields_its_text():
-    html = "<html><body><p>Officials said 40 drones were launched at Kyiv overnight on Sunday.<div><p>Unclosed <b>bold text in a second paragraph that goes on"
+    html = (
+        "<html><body><p>Officials said 40 drones were launched at Kyiv overnight on "
+        "Sunday.<div><p>Unclosed <b>bold text in a second paragraph that goes on"
+    )
     text = html_to_text(html)
     assert "40 drones were launched" in text and "Unclosed bold text" in text
     assert ARTICLE_BREAK not in text

@@ -19,9 +19,12 @@ def cli_env(env_extra: dict | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONSISTENCY_")}
     env.update(
         {
-            "HF_HUB_OFFLINE": "1", "COLUMNS": "120",
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "120",
             # Extractive unless a test asks for an LLM; no user config file.
-            "CONSISTENCY_LLM": "none", "CONSISTENCY_CONFIG": os.devnull, "CONSISTENCY_CACHE": os.environ["CONSISTENCY_CACHE"],
+            "CONSISTENCY_LLM": "none",
+            "CONSISTENCY_CONFIG": os.devnull,
+            "CONSISTENCY_CACHE": os.environ["CONSISTENCY_CACHE"],
             **(env_extra or {}),
         }
     )
@@ -30,7 +33,12 @@ def cli_env(env_extra: dict | None = None) -> dict[str, str]:
 
 def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "consistency", *args], cwd=cwd, env=cli_env(env_extra), capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "consistency", *args],
+        cwd=cwd,
+        env=cli_env(env_extra),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -69,7 +77,17 @@ def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
     assert [s["id"] for s in listed] == ["kharkiv"]
     status = json.loads(run("status", "--json", env_extra={"CONSISTENCY_STORE": store}).stdout)
     assert status == status | {"sources": 1, "backend": "persistent", "llm": "none (extractive answers)"}
-    remote = json.loads(run("status", "--json", env_extra={"CONSISTENCY_STORE": store, "CONSISTENCY_LLM": "openai-compatible", "CONSISTENCY_LLM_URL": "http://127.0.0.1:9/v1"}).stdout)
+    remote = json.loads(
+        run(
+            "status",
+            "--json",
+            env_extra={
+                "CONSISTENCY_STORE": store,
+                "CONSISTENCY_LLM": "openai-compatible",
+                "CONSISTENCY_LLM_URL": "http://127.0.0.1:9/v1",
+            },
+        ).stdout
+    )
     assert remote["llm"] == "openai-compatible: default model at http://127.0.0.1:9/v1"
     answer = json.loads(run("ask", "How many drones were launched at Kharkiv?", "--store", store, "--json").stdout)
     assert answer["status"] == "answered" and "42 drones" in answer["citations"][0]["quote"]
@@ -140,13 +158,34 @@ def closed_port() -> int:
 @pytest.mark.slow
 def test_an_unreachable_llm_server_is_one_line_and_the_answer_still_comes(corpus_store):
     url = f"http://127.0.0.1:{closed_port()}/v1"
-    result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai-compatible", "--llm-url", url, env_extra={"CONSISTENCY_LLM_RETRIES": "0"})
+    result = run(
+        "ask",
+        DRONES,
+        "--store",
+        str(corpus_store),
+        "--llm",
+        "openai-compatible",
+        "--llm-url",
+        url,
+        env_extra={"CONSISTENCY_LLM_RETRIES": "0"},
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr
     notices = [line for line in result.stderr.splitlines() if "llm unavailable" in line]
     assert len(notices) == 1 and "cannot reach the LLM server" in notices[0] and "extractive" in notices[0]
     assert "539 Iran-designed drones" in result.stdout
 
-    as_json = run("ask", DRONES, "--store", str(corpus_store), "--llm", "openai-compatible", "--llm-url", url, "--json", env_extra={"CONSISTENCY_LLM_RETRIES": "0"})
+    as_json = run(
+        "ask",
+        DRONES,
+        "--store",
+        str(corpus_store),
+        "--llm",
+        "openai-compatible",
+        "--llm-url",
+        url,
+        "--json",
+        env_extra={"CONSISTENCY_LLM_RETRIES": "0"},
+    )
     answer = json.loads(as_json.stdout)
     assert answer["llm"]["status"] == "unavailable" and answer["status"] == "conflict"
 
@@ -161,13 +200,19 @@ def test_openai_without_a_key_falls_back_with_a_reason(corpus_store):
 @pytest.mark.slow
 def test_bad_llm_choices_are_clear_errors(corpus_store, tmp_path):
     assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--llm", "gpt9"), "bad LLM setting backend")
-    assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--model-path", str(tmp_path / "nope.gguf")), "no such file")
-    assert_clean_error(run("ingest", str(CORPUS), "--store", str(corpus_store), "--extract", "magic"), "choose rules or llm")
+    assert_clean_error(
+        run("ask", DRONES, "--store", str(corpus_store), "--model-path", str(tmp_path / "nope.gguf")), "no such file"
+    )
+    assert_clean_error(
+        run("ingest", str(CORPUS), "--store", str(corpus_store), "--extract", "magic"), "choose rules or llm"
+    )
 
 
 @pytest.mark.slow
 def test_ask_with_a_local_gguf_by_path(corpus_store, smollm_path):
-    result = run("ask", DRONES, "--store", str(corpus_store), "--llm", "local", "--model-path", str(smollm_path), "--json")
+    result = run(
+        "ask", DRONES, "--store", str(corpus_store), "--llm", "local", "--model-path", str(smollm_path), "--json"
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["llm"]["backend"] == "local" and answer["llm"]["model"] == smollm_path.stem
@@ -181,4 +226,13 @@ def test_help_shows_each_option_with_its_environment_variable():
     ask_help = run("ask", "--help", env_extra={"COLUMNS": "200"}).stdout
     assert "[env: CONSISTENCY_STORE; default: ./.consistency]" in ask_help and "[env: CONSISTENCY_LLM;" in ask_help
     serve_help = run("serve", "--help", env_extra={"COLUMNS": "200"}).stdout
-    assert "--allow-ingest" in serve_help and "CONSISTENCY_TOKEN" in serve_help and "[--http default: 8765;" in serve_help
+    assert (
+        "--allow-ingest" in serve_help and "CONSISTENCY_TOKEN" in serve_help and "[--http default: 8765;" in serve_help
+    )
+
+
+def test_eval_without_its_extra_says_which_to_install(tmp_path):
+    # A matplotlib that cannot be imported stands in for a venv without the extra.
+    write(tmp_path / "hide" / "matplotlib" / "__init__.py", "raise ImportError(\"No module named 'matplotlib'\")\n")
+    result = run("eval", "--store", str(tmp_path / "s"), env_extra={"PYTHONPATH": str(tmp_path / "hide")})
+    assert_clean_error(result, "pip install 'consistency[eval]'")

@@ -48,7 +48,10 @@ def test_audit_of_the_corpus_finds_the_known_conflicts(corpus_checker):
     text = summaries(report)
     assert "500 drones and missiles vs 539 Iran-designed drones + 11 cruise and ballistic missiles = 550" in text
     assert "83 Russian (and Iranian imported) missiles vs 84 cruise missiles" in text  # within one article
-    assert any(c.kind == "qualitative" and "intercontinental" in c.summary and "intermediate-range" in c.summary for c in report.conflicts)
+    assert any(
+        c.kind == "qualitative" and "intercontinental" in c.summary and "intermediate-range" in c.summary
+        for c in report.conflicts
+    )
     severities = [c.severity for c in report.conflicts]
     assert severities == sorted(severities, key=lambda s: s != "major")
     for conflict in report.conflicts:
@@ -80,88 +83,161 @@ def corpus(tmp_path, articles: dict[str, tuple[str, str]]) -> Checker:
     return checker
 
 
-ATTACK = "Kharkiv attack\n\nRussia launched {n} drones at Kharkiv overnight, the regional governor said on Monday. Air defences worked through the night."
+ATTACK = (
+    "Kharkiv attack\n\nRussia launched {n} drones at Kharkiv overnight, the regional governor "
+    "said on Monday. Air defences worked through the night."
+)
 
 
 @pytest.mark.parametrize(("first", "second"), [(300, 450), (450, 300)])
 def test_a_numeric_conflict_is_found_whichever_source_comes_first(tmp_path, first, second):
-    checker = corpus(tmp_path, {"a.txt": ("2024-05-06", ATTACK.format(n=first)), "b.txt": ("2024-05-06", ATTACK.format(n=second))})
+    checker = corpus(
+        tmp_path, {"a.txt": ("2024-05-06", ATTACK.format(n=first)), "b.txt": ("2024-05-06", ATTACK.format(n=second))}
+    )
     (conflict,) = checker.audit().conflicts
     assert {side.value for side in conflict.sides} == {f"{first} drones", f"{second} drones"}
     assert conflict.severity == "major"  # a third apart
 
 
 def test_close_figures_are_a_minor_conflict_and_overlapping_estimates_none(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-05-06", ATTACK.format(n=412)),
-        "b.txt": ("2024-05-06", ATTACK.format(n=431)),
-        "c.txt": ("2024-05-06", ATTACK.format(n="about 420")),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": ("2024-05-06", ATTACK.format(n=412)),
+            "b.txt": ("2024-05-06", ATTACK.format(n=431)),
+            "c.txt": ("2024-05-06", ATTACK.format(n="about 420")),
+        },
+    )
     conflicts = checker.audit().conflicts
     assert [c.severity for c in conflicts] == ["minor"]
     assert {side.value for side in conflicts[0].sides} == {"412 drones", "431 drones"}
 
 
 def test_different_places_are_different_events(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-05-06", "Strike report\n\nA Russian strike in Sumy killed 12 people on Monday, officials said."),
-        "b.txt": ("2024-05-06", "Strike report\n\nA Russian strike in Odesa killed 30 people on Monday, officials said."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-05-06",
+                "Strike report\n\nA Russian strike in Sumy killed 12 people on Monday, officials said.",
+            ),
+            "b.txt": (
+                "2024-05-06",
+                "Strike report\n\nA Russian strike in Odesa killed 30 people on Monday, officials said.",
+            ),
+        },
+    )
     assert checker.audit().conflicts == []
 
 
 def test_reports_months_apart_are_different_events(tmp_path):
-    checker = corpus(tmp_path, {"a.txt": ("2023-01-10", ATTACK.format(n=300)), "b.txt": ("2024-06-01", ATTACK.format(n=450))})
+    checker = corpus(
+        tmp_path, {"a.txt": ("2023-01-10", ATTACK.format(n=300)), "b.txt": ("2024-06-01", ATTACK.format(n=450))}
+    )
     assert checker.audit().conflicts == []
 
 
 def test_shot_down_is_not_launched(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-05-06", ATTACK.format(n=60)),
-        "b.txt": ("2024-05-06", "Kharkiv attack\n\nUkraine's air force shot down 41 drones over Kharkiv overnight, the regional governor said on Monday."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": ("2024-05-06", ATTACK.format(n=60)),
+            "b.txt": (
+                "2024-05-06",
+                "Kharkiv attack\n\nUkraine's air force shot down 41 drones over Kharkiv overnight, the "
+                "regional governor said on Monday.",
+            ),
+        },
+    )
     assert checker.audit().conflicts == []
 
 
 def test_different_sides_drones_are_different_entities(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-05-06", "Drone war\n\nUkraine said it shot down 48 Russian drones overnight over the north of the country."),
-        "b.txt": ("2024-05-06", "Drone war\n\nMoscow said it shot down 6 Ukrainian drones overnight over the north of the country."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-05-06",
+                "Drone war\n\nUkraine said it shot down 48 Russian drones overnight over the north of the country.",
+            ),
+            "b.txt": (
+                "2024-05-06",
+                "Drone war\n\nMoscow said it shot down 6 Ukrainian drones overnight over the north of the country.",
+            ),
+        },
+    )
     assert checker.audit().conflicts == []
 
 
 def test_a_subset_is_complementary_not_a_conflict(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-10-30", "Troops\n\nUp to 8,000 North Korean troops are expected to join the fighting in the coming days, officials said."),
-        "b.txt": ("2024-10-30", "Troops\n\nAbout 10,000 North Korean troops are stationed in Russia, officials said on Wednesday."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-10-30",
+                "Troops\n\nUp to 8,000 North Korean troops are expected to join the fighting in the coming "
+                "days, officials said.",
+            ),
+            "b.txt": (
+                "2024-10-30",
+                "Troops\n\nAbout 10,000 North Korean troops are stationed in Russia, officials said on Wednesday.",
+            ),
+        },
+    )
     assert checker.audit().conflicts == []
 
 
 def test_a_currency_and_its_conversion_are_one_claim(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-11-10", "Aid\n\nEuropean nations have allocated around €118 billion ($126 billion) in aid to Ukraine, the institute said."),
-        "b.txt": ("2024-11-10", "Aid\n\nEuropean nations have allocated €118 billion in aid to Ukraine, the institute reported."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-11-10",
+                "Aid\n\nEuropean nations have allocated around €118 billion ($126 billion) in aid to "
+                "Ukraine, the institute said.",
+            ),
+            "b.txt": (
+                "2024-11-10",
+                "Aid\n\nEuropean nations have allocated €118 billion in aid to Ukraine, the institute reported.",
+            ),
+        },
+    )
     assert checker.audit().conflicts == []
 
 
 def test_aggregate_against_breakdown_in_both_directions(tmp_path):
-    aggregate = "Record attack\n\nUkraine endured the biggest overnight air attack of the war, with 500 drones and missiles fired at Kyiv."
-    breakdown = "Record attack\n\nA record 539 drones as well as 11 missiles were fired at Kyiv overnight in the biggest air attack of the war."
+    aggregate = (
+        "Record attack\n\nUkraine endured the biggest overnight air attack of the war, with 500 "
+        "drones and missiles fired at Kyiv."
+    )
+    breakdown = (
+        "Record attack\n\nA record 539 drones as well as 11 missiles were fired at Kyiv overnight in "
+        "the biggest air attack of the war."
+    )
     for names in (("a.txt", "b.txt"), ("b.txt", "a.txt")):
-        checker = corpus(tmp_path / names[0], {names[0]: ("2025-07-04", aggregate), names[1]: ("2025-07-04", breakdown)})
+        checker = corpus(
+            tmp_path / names[0], {names[0]: ("2025-07-04", aggregate), names[1]: ("2025-07-04", breakdown)}
+        )
         (conflict,) = checker.audit().conflicts
         assert "539 drones + 11 missiles = 550" in conflict.summary
         assert "aggregation vs breakdown" in conflict.explanation
 
 
 def test_claimants_and_dates_are_named_as_causes(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-05-06", "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv overnight, according to Ukraine's air force."),
-        "b.txt": ("2024-05-20", "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv overnight, according to the Russian defence ministry."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-05-06",
+                "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv overnight, according to Ukraine's air force.",
+            ),
+            "b.txt": (
+                "2024-05-20",
+                "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv overnight, according to the Russian "
+                "defence ministry.",
+            ),
+        },
+    )
     (conflict,) = checker.audit().conflicts
     assert "different claimants" in conflict.explanation and "Ukraine's air force" in conflict.explanation
     assert "different report dates" in conflict.explanation
@@ -192,20 +268,41 @@ def test_check_gives_a_verdict_with_cited_evidence(corpus_checker, claim, verdic
 
 
 def test_event_dates_in_the_sentences_tell_two_attacks_apart(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("", "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv on 3 May 2024, the regional governor said."),
-        "b.txt": ("", "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv on 19 May 2024, the regional governor said."),
-        "c.txt": ("", "Kharkiv attack\n\nRussia launched 190 drones at Kharkiv on May 19, 2024, according to the air force."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "",
+                "Kharkiv attack\n\nRussia launched 300 drones at Kharkiv on 3 May 2024, the regional governor said.",
+            ),
+            "b.txt": (
+                "",
+                "Kharkiv attack\n\nRussia launched 120 drones at Kharkiv on 19 May 2024, the regional governor said.",
+            ),
+            "c.txt": (
+                "",
+                "Kharkiv attack\n\nRussia launched 190 drones at Kharkiv on May 19, 2024, according to the air force.",
+            ),
+        },
+    )
     (conflict,) = checker.audit().conflicts  # only the two reports of 19 May disagree
     assert {side.value for side in conflict.sides} == {"120 drones", "190 drones"}
 
 
 def test_consistent_but_different_figures_are_reported_as_varying_estimates(tmp_path):
-    checker = corpus(tmp_path, {
-        "a.txt": ("2024-11-05", "Troops\n\nMore than 10,000 North Korean troops are deployed in Russia, according to Seoul."),
-        "b.txt": ("2024-11-05", "Troops\n\nAbout 11,000 North Korean troops are deployed in Russia, according to Kyiv."),
-    })
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-11-05",
+                "Troops\n\nMore than 10,000 North Korean troops are deployed in Russia, according to Seoul.",
+            ),
+            "b.txt": (
+                "2024-11-05",
+                "Troops\n\nAbout 11,000 North Korean troops are deployed in Russia, according to Kyiv.",
+            ),
+        },
+    )
     answer = checker.ask("How many North Korean troops are deployed in Russia?")
     assert answer.status == "answered" and answer.conflicts == []
     assert "Estimates vary" in answer.answer and "More than 10,000" in answer.answer and "About 11,000" in answer.answer

@@ -9,10 +9,18 @@ import pytest
 
 from consistency import InputError
 from consistency.config import bundled_path
-from consistency.eval.report import write
 from consistency.eval.harness import (
-    GoldClaim, GoldItem, abstains, citation_scores, evaluate, flags_conflict, load_jsonl, score_item, split_of,
+    GoldClaim,
+    GoldItem,
+    abstains,
+    citation_scores,
+    evaluate,
+    flags_conflict,
+    load_jsonl,
+    score_item,
+    split_of,
 )
+from consistency.eval.report import write
 from consistency.models import Answer, Citation, Conflict, ConflictSide
 
 GOLD = bundled_path("eval") / "gold.jsonl"
@@ -25,26 +33,43 @@ MEASURED_CONFLICT_F1 = 0.52
 MARGIN = 0.05
 
 RECORD = GoldItem(
-    id="t", question="How many drones?", category="conflict-across", answerable=True, values=[500, 539],
-    quotes=["swarms of 500 drones", "A record 539 drones"], conflict=True,
+    id="t",
+    question="How many drones?",
+    category="conflict-across",
+    answerable=True,
+    values=[500, 539],
+    quotes=["swarms of 500 drones", "A record 539 drones"],
+    conflict=True,
 )
 Q1 = "Ukraine endured swarms of 500 drones and missiles."
 Q2 = "A record 539 drones as well as 11 missiles were used."
 
 
 def cited(text: str, status: str = "answered", conflicts=()) -> Answer:
-    citations = [Citation(id=1, source="a", title="A", quote=Q1, start=0, end=len(Q1)),
-                 Citation(id=2, source="b", title="B", quote=Q2, start=0, end=len(Q2))]
+    citations = [
+        Citation(id=1, source="a", title="A", quote=Q1, start=0, end=len(Q1)),
+        Citation(id=2, source="b", title="B", quote=Q2, start=0, end=len(Q2)),
+    ]
     return Answer(question="q", status=status, answer=text, citations=citations, conflicts=list(conflicts))
 
 
-SIDES = Conflict(kind="numeric", severity="minor", summary="s", explanation="e",
-                 sides=[ConflictSide(value="500", citations=[1]), ConflictSide(value="550", citations=[2])])
+SIDES = Conflict(
+    kind="numeric",
+    severity="minor",
+    summary="s",
+    explanation="e",
+    sides=[ConflictSide(value="500", citations=[1]), ConflictSide(value="550", citations=[2])],
+)
 
 
 def test_a_right_answer_with_both_sides_scores_everything():
-    answer = cited("Ukraine endured swarms of 500 drones and missiles [1]. A record 539 drones as well as 11 missiles were used [2]. "
-                   "The sources disagree: 500 [1] vs 539 + 11 = 550 [2].", status="conflict", conflicts=[SIDES])
+    answer = cited(
+        "Ukraine endured swarms of 500 drones and missiles [1]. A record 539 drones as well as 11 "
+        "missiles were used [2]. "
+        "The sources disagree: 500 [1] vs 539 + 11 = 550 [2].",
+        status="conflict",
+        conflicts=[SIDES],
+    )
     result = score_item(RECORD, answer, 1.0)
     assert result.correct and result.evidence and result.conflict_flagged
     assert result.citation.statements == result.citation.supported == 3  # 550 is derived from [2]
@@ -74,8 +99,12 @@ def test_an_uncited_number_counts_against_recall():
 
 def test_abstention_is_read_from_the_status_or_a_refusal_without_numbers():
     assert abstains(Answer(question="q", status="not_found", answer="The stored sources do not answer this question."))
-    assert abstains(Answer(question="q", status="answered", answer="The provided sources do not mention how many tanks were lost."))
-    assert not abstains(Answer(question="q", status="answered", answer="Russia lost 1,000 tanks, although the sources do not say when."))
+    assert abstains(
+        Answer(question="q", status="answered", answer="The provided sources do not mention how many tanks were lost.")
+    )
+    assert not abstains(
+        Answer(question="q", status="answered", answer="Russia lost 1,000 tanks, although the sources do not say when.")
+    )
 
 
 def test_the_war_called_a_conflict_is_not_a_flagged_disagreement():
@@ -107,7 +136,9 @@ def test_the_gold_sets_are_what_the_issue_asks_for():
     items = load_jsonl(GOLD, GoldItem)
     claims = load_jsonl(CLAIMS, GoldClaim)
     assert len(items) >= 40 and sum(not i.answerable for i in items) >= 5 and len(claims) >= 15
-    assert {"conflict-across", "conflict-within", "numeric", "near-different", "qualitative", "unanswerable"} <= {i.category for i in items}
+    assert {"conflict-across", "conflict-within", "numeric", "near-different", "qualitative", "unanswerable"} <= {
+        i.category for i in items
+    }
     assert {c.verdict for c in claims} == {"supported", "contradicted", "disputed", "not_found"}
 
 

@@ -15,11 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from consistency import Checker
-from consistency.server.http import create_app
 from consistency.server.common import IngestRoots
+from consistency.server.http import create_app
 
 from .conftest import ARTICLE, CORPUS, assert_generation_is_honest, write
 from .server_process import free_port, running_server
@@ -41,11 +45,15 @@ def test_ask_check_audit_sources_status_over_http_match_the_cli_json(store, tmp_
     with running_server("--http", "--store", str(store), "--allow-ingest", str(inbox), env=cli_env()) as server:
         client = httpx.Client(base_url=server.url, timeout=60)
         answer = client.post("/ask", json={"question": DRONES}).json()
-        verdict = client.post("/check", json={"claim": "Russia launched 100 drones in the record overnight attack"}).json()
+        verdict = client.post(
+            "/check", json={"claim": "Russia launched 100 drones in the record overnight attack"}
+        ).json()
         audit = client.get("/audit", params={"limit": 2}).json()
         sources = client.get("/sources").json()
         status = client.get("/status").json()
-        filtered = client.post("/ask", json={"question": DRONES, "sources": ["001_30b2e4f4dd567c59"], "top_k": 3}).json()
+        filtered = client.post(
+            "/ask", json={"question": DRONES, "sources": ["001_30b2e4f4dd567c59"], "top_k": 3}
+        ).json()
         schema = client.get("/openapi.json").json()
     assert answer["status"] == "conflict" and answer["conflicts"][0]["kind"] == "numeric"
     assert verdict["verdict"] == "contradicted"
@@ -63,15 +71,25 @@ def test_ask_check_audit_sources_status_over_http_match_the_cli_json(store, tmp_
 
 
 def test_concurrent_questions_with_a_real_local_llm_are_all_answered_honestly(store, smollm_path):
-    questions = [DRONES, "How many North Korean soldiers are now in Russia?", "What was the population of Kyiv in 2020?"]
-    with running_server("--http", "--store", str(store), "--llm", "local", "--model-path", str(smollm_path), env=cli_env()) as server:
-        with ThreadPoolExecutor(len(questions)) as pool:
-            replies = list(pool.map(lambda q: httpx.post(f"{server.url}/ask", json={"question": q}, timeout=300), questions))
+    questions = [
+        DRONES,
+        "How many North Korean soldiers are now in Russia?",
+        "What was the population of Kyiv in 2020?",
+    ]
+    with (
+        running_server(
+            "--http", "--store", str(store), "--llm", "local", "--model-path", str(smollm_path), env=cli_env()
+        ) as server,
+        ThreadPoolExecutor(len(questions)) as pool,
+    ):
+        replies = list(
+            pool.map(lambda q: httpx.post(f"{server.url}/ask", json={"question": q}, timeout=300), questions)
+        )
     answers = [reply.json() for reply in replies]
     assert [reply.status_code for reply in replies] == [200, 200, 200]
     assert [a["status"] for a in answers] == ["conflict", "conflict", "not_found"]
     with Checker(store=store) as extractive:
-        for question, answer in zip(questions[:2], answers[:2]):
+        for question, answer in zip(questions[:2], answers[:2], strict=True):
             assert answer["llm"]["backend"] == "local"
             assert_generation_is_honest(answer["llm"], answer["answer"], extractive.ask(question).answer)
     assert answers[2]["llm"]["status"] == "skipped"  # nothing to write: the model is not asked
@@ -84,7 +102,9 @@ def _without_timings(answer: dict) -> dict:
 def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     inbox = tmp_path / "inbox"
     write(inbox / "kharkiv.txt", ARTICLE)
-    with running_server("--http", "--store", str(tmp_path / "store"), "--allow-ingest", str(inbox), env=cli_env()) as server:
+    with running_server(
+        "--http", "--store", str(tmp_path / "store"), "--allow-ingest", str(inbox), env=cli_env()
+    ) as server:
         client = httpx.Client(base_url=server.url, timeout=60)
         blank = client.post("/ask", json={"question": "   "})
         too_long = client.post("/ask", json={"question": "x" * 5000})
@@ -135,7 +155,10 @@ def test_a_token_is_required_when_set(store):
 def test_unsafe_or_impossible_starts_are_one_line_errors(store, args, message):
     result = subprocess.run(
         [sys.executable, "-m", "consistency", "serve", *args, "--store", str(store), "--port", str(free_port())],
-        env=cli_env(), capture_output=True, text=True, timeout=120,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode != 0 and "Traceback" not in result.stderr
@@ -147,7 +170,10 @@ def test_a_port_in_use_is_a_one_line_error(store):
         port = server.url.rsplit(":", 1)[1]
         result = subprocess.run(
             [sys.executable, "-m", "consistency", "serve", "--http", "--store", str(store), "--port", port],
-            env=cli_env(), capture_output=True, text=True, timeout=120,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
@@ -166,7 +192,14 @@ def api_schema(corpus_checker, tmp_path_factory):
 # What "no 500s" needs: no server error, and every response as the schema
 # documents it (status code, content type, body).
 API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-OPERATIONS = [("/ask", "POST"), ("/check", "POST"), ("/ingest", "POST"), ("/audit", "GET"), ("/sources", "GET"), ("/status", "GET")]
+OPERATIONS = [
+    ("/ask", "POST"),
+    ("/check", "POST"),
+    ("/ingest", "POST"),
+    ("/audit", "GET"),
+    ("/sources", "GET"),
+    ("/status", "GET"),
+]
 
 
 def test_the_schema_documents_every_operation_tested_here(api_schema):

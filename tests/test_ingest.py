@@ -70,7 +70,10 @@ def test_same_file_name_in_two_folders_gets_two_sources(tmp_path, empty_checker)
 
 def test_metadata_json_beside_the_files_sets_title_outlet_and_date(tmp_path, empty_checker):
     write(tmp_path / "a.txt", ARTICLE)
-    write(tmp_path / "metadata.json", json.dumps({"a.txt": {"title": "Kharkiv raid", "outlet": "Example Post", "published": "2024-05-06"}}))
+    write(
+        tmp_path / "metadata.json",
+        json.dumps({"a.txt": {"title": "Kharkiv raid", "outlet": "Example Post", "published": "2024-05-06"}}),
+    )
     empty_checker.ingest([tmp_path])
     (info,) = empty_checker.sources()
     assert (info.title, info.outlet, info.published) == ("Kharkiv raid", "Example Post", "2024-05-06")
@@ -87,7 +90,10 @@ def test_mixed_folder_ingests_the_good_files_and_reports_each_bad_one(tmp_path, 
     write(folder / "blank.txt", "   \n\n  ")
     write(folder / "binary.txt", bytes(range(256)) * 10)
     write(folder / "latin1.txt", ARTICLE.replace("Kharkiv", "Kharkiv café").encode("latin-1"))
-    write(folder / "broken.html", "<html><body><p>Shelling hit 14 villages in Sumy region on Friday, officials said.<div><p>unclosed")
+    write(
+        folder / "broken.html",
+        "<html><body><p>Shelling hit 14 villages in Sumy region on Friday, officials said.<div><p>unclosed",
+    )
     write(folder / "photo.png", b"\x89PNG\r\n\x1a\n" + bytes(100))  # not an article type: ignored in folders
     report = empty_checker.ingest([folder])
     outcome = {f.path.rsplit("/", 1)[-1]: f for f in report.files}

@@ -6,6 +6,7 @@ shown must pass validation."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import subprocess
@@ -15,8 +16,8 @@ import urllib.request
 
 import pytest
 
-from consistency.llm.backends import LocalLLM, Message, RemoteLLM, parse_json
 from consistency.extract.llm_claims import MAX_EXTRACT_TOKENS, SCHEMA, Extraction
+from consistency.llm.backends import LocalLLM, Message, RemoteLLM, parse_json
 from consistency.llm.validate import validate
 from tests.conftest import assert_generation_is_honest, with_llm
 
@@ -31,7 +32,9 @@ def local(smollm_path) -> LocalLLM:
 def test_local_model_streams_its_reply(local):
     pieces: list[str] = []
     completion = local.chat(
-        [Message(role="system", content="Answer briefly."), Message(role="user", content="Name a colour.")], max_tokens=12, on_token=pieces.append
+        [Message(role="system", content="Answer briefly."), Message(role="user", content="Name a colour.")],
+        max_tokens=12,
+        on_token=pieces.append,
     )
     assert completion.text and "".join(pieces) == completion.text
     assert completion.seconds > 0
@@ -54,14 +57,18 @@ def test_two_concurrent_chats_on_one_model_are_generated_one_after_the_other(loc
     for thread in threads:
         thread.join()
     assert set(order) == {"a", "b"}
-    switches = sum(1 for before, after in zip(order, order[1:]) if before != after)
+    switches = sum(1 for before, after in itertools.pairwise(order) if before != after)
     assert switches == 1, order
 
 
 @pytest.mark.slow
 def test_schema_constrained_output_parses_even_from_a_tiny_model(local):
     passage = "Ukraine's air force said the missile was an ICBM, while Moscow called it an intermediate-range missile."
-    reply = local.chat([Message(role="user", content=f"Extract claims as JSON.\n\n{passage}")], max_tokens=MAX_EXTRACT_TOKENS, schema=SCHEMA).text
+    reply = local.chat(
+        [Message(role="user", content=f"Extract claims as JSON.\n\n{passage}")],
+        max_tokens=MAX_EXTRACT_TOKENS,
+        schema=SCHEMA,
+    ).text
     Extraction.model_validate(parse_json(reply))  # grammar-constrained: always the schema
 
 
@@ -90,7 +97,9 @@ def assert_shown_text_is_verified(answer):
     generation = answer.llm
     if generation.status in ("verified", "repaired"):
         prose = answer.answer.removesuffix(answer.facts_text).strip()
-        assert validate(prose, answer.citations, answer.facts_text, conflict=bool(answer.conflicts)).status == "verified"
+        assert (
+            validate(prose, answer.citations, answer.facts_text, conflict=bool(answer.conflicts)).status == "verified"
+        )
     assert answer.answer.endswith(answer.facts_text)
 
 
@@ -121,8 +130,23 @@ def llama_server(smollm_path, tmp_path_factory):
     port = free_port()
     log = (tmp_path_factory.mktemp("llama-server") / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(smollm_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + 60
@@ -133,7 +157,7 @@ def llama_server(smollm_path, tmp_path_factory):
                     break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited; see {log.name}")
+                raise RuntimeError(f"llama_cpp.server exited; see {log.name}") from None
             time.sleep(0.3)
     else:
         process.kill()
@@ -157,7 +181,11 @@ def test_openai_compatible_backend_against_a_real_server(corpus_checker, llama_s
 @pytest.mark.slow
 def test_openai_compatible_server_honours_the_json_schema(llama_server):
     remote = RemoteLLM("openai-compatible", "smollm2", llama_server, "not-needed", timeout=60, retries=0)
-    reply = remote.chat([Message(role="user", content="The missile was an ICBM, Kyiv said. Extract claims as JSON.")], max_tokens=MAX_EXTRACT_TOKENS, schema=SCHEMA)
+    reply = remote.chat(
+        [Message(role="user", content="The missile was an ICBM, Kyiv said. Extract claims as JSON.")],
+        max_tokens=MAX_EXTRACT_TOKENS,
+        schema=SCHEMA,
+    )
     Extraction.model_validate(parse_json(reply.text))
 
 
@@ -168,7 +196,9 @@ def free_port() -> int:
 
 
 def test_a_server_that_is_down_falls_back_to_the_extractive_answer(corpus_checker):
-    checker = with_llm(corpus_checker, backend="openai-compatible", base_url=f"http://127.0.0.1:{free_port()}/v1", retries=1, timeout=5)
+    checker = with_llm(
+        corpus_checker, backend="openai-compatible", base_url=f"http://127.0.0.1:{free_port()}/v1", retries=1, timeout=5
+    )
     answer = checker.ask(DRONES)
     assert answer.llm.status == "unavailable"
     assert "cannot reach the LLM server" in answer.llm.note

@@ -34,7 +34,9 @@ def store(tmp_path_factory):
 
 @asynccontextmanager
 async def stdio_session(*args: str):
-    params = StdioServerParameters(command=sys.executable, args=["-m", "consistency", "serve", "--mcp", *args], env=cli_env())
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "consistency", "serve", "--mcp", *args], env=cli_env()
+    )
     async with stdio_client(params) as (read, write_stream), ClientSession(read, write_stream) as session:
         await session.initialize()
         yield session
@@ -65,14 +67,18 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
             tools = (await session.list_tools()).tools
             calls = {
                 "ask": await session.call_tool("ask", {"question": DRONES}),
-                "check": await session.call_tool("check_claim", {"claim": "Russia launched 100 drones in the record overnight attack"}),
+                "check": await session.call_tool(
+                    "check_claim", {"claim": "Russia launched 100 drones in the record overnight attack"}
+                ),
                 "audit": await session.call_tool("audit", {"limit": 2}),
                 "sources": await session.call_tool("list_sources", {}),
                 "outside": await session.call_tool("ingest", {"paths": ["/etc/passwd"]}),
                 "climb": await session.call_tool("ingest", {"paths": [str(inbox / ".." / "..")]}),
                 "empty": await session.call_tool("ask", {"question": "  "}),
                 "ingest": await session.call_tool("ingest", {"paths": [str(inbox)]}, progress_callback=on_progress),
-                "kharkiv": await session.call_tool("ask", {"question": "How many drones were launched at Kharkiv?", "top_k": 3}),
+                "kharkiv": await session.call_tool(
+                    "ask", {"question": "How many drones were launched at Kharkiv?", "top_k": 3}
+                ),
             }
             return tools, calls
 
@@ -81,19 +87,28 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
     for tool in tools:
         assert len(tool.description) > 80, f"{tool.name} needs a description a model can act on"
         assert tool.outputSchema is not None
-        assert all(argument.get("description") for argument in tool.inputSchema.get("properties", {}).values()), tool.name
+        assert all(argument.get("description") for argument in tool.inputSchema.get("properties", {}).values()), (
+            tool.name
+        )
     assert not any(calls[name].isError for name in ("ask", "check", "audit", "sources", "ingest", "kharkiv"))
 
     answer = Answer.model_validate(calls["ask"].structuredContent)
-    assert answer.status == "conflict" and {"500", "539"} <= {w.strip(".,") for c in answer.citations for w in c.quote.split()}
-    assert Answer.model_validate_json(calls["ask"].content[0].text) == answer  # the same JSON as text, for clients without structured output
+    assert answer.status == "conflict" and {"500", "539"} <= {
+        w.strip(".,") for c in answer.citations for w in c.quote.split()
+    }
+    assert (
+        Answer.model_validate_json(calls["ask"].content[0].text) == answer
+    )  # the same JSON as text, for clients without structured output
     assert Verdict.model_validate(calls["check"].structuredContent).verdict == "contradicted"
     audit = AuditReport.model_validate(calls["audit"].structuredContent)
     assert len(audit.conflicts) == 2
     assert len(calls["sources"].structuredContent["result"]) == 13
 
     for refused in ("outside", "climb"):
-        assert calls[refused].isError and "outside the folders this server may ingest from" in calls[refused].content[0].text
+        assert (
+            calls[refused].isError
+            and "outside the folders this server may ingest from" in calls[refused].content[0].text
+        )
     assert calls["empty"].isError and "the question is empty" in calls["empty"].content[0].text
     assert IngestReport.model_validate(calls["ingest"].structuredContent).files[0].outcome == "added"
     assert progress[0][:2] == (0, 1) and progress[-1][:2] == (1, 1) and "added" in progress[-1][2]
@@ -121,13 +136,17 @@ def test_streamable_http_serves_the_same_tools_and_honours_a_token(store):
             # Two questions at once: tools run on worker threads, side by side.
             answers = await asyncio.gather(
                 session.call_tool("ask", {"question": DRONES}),
-                session.call_tool("check_claim", {"claim": "Russia launched 539 drones in the record overnight attack"}),
+                session.call_tool(
+                    "check_claim", {"claim": "Russia launched 539 drones in the record overnight attack"}
+                ),
             )
             return tools, answers
 
     with running_server("--mcp", "--store", str(store), env=cli_env({"CONSISTENCY_TOKEN": "s3cret"})) as server:
         tools, (answer, verdict) = asyncio.run(calls(server.url))
-        anonymous = httpx.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
+        anonymous = httpx.post(
+            f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30
+        )
     assert {tool.name for tool in tools} == TOOLS
     assert Answer.model_validate(answer.structuredContent).status == "conflict"
     assert Verdict.model_validate(verdict.structuredContent).verdict in ("supported", "disputed")

@@ -48,7 +48,9 @@ def test_amounts_become_intervals_with_units(text, low, high, qualifier, unit):
 
 
 def test_breakdown_is_two_claims_and_aggregate_is_one():
-    breakdown = find_quantities("A record 539 Iran-designed drones as well as 11 cruise and ballistic missiles were used")
+    breakdown = find_quantities(
+        "A record 539 Iran-designed drones as well as 11 cruise and ballistic missiles were used"
+    )
     assert [(q.point, q.things) for q in breakdown] == [(539, ["drones"]), (11, ["missiles"])]
     assert only("swarms of 500 drones and missiles").things == ["drones", "missiles"]
     separate = find_quantities("84 cruise missiles and 24 drones attacked civilians")
@@ -80,7 +82,10 @@ def test_roles_come_from_the_nearest_verb():
     sumy = find_quantities("Russian strikes in Sumy killed at least two people and injured 12.")
     assert [(q.role, q.things) for q in sumy] == [("killed", ["people"]), ("injured", ["people"])]
     downed = find_quantities("Out of 83 Russian (and Iranian imported) missiles fired, 45 were shot down")
-    assert [(q.point, q.role, q.things) for q in downed] == [(83, "launched", ["missiles"]), (45, "shot_down", ["missiles"])]
+    assert [(q.point, q.role, q.things) for q in downed] == [
+        (83, "launched", ["missiles"]),
+        (45, "shot_down", ["missiles"]),
+    ]
 
 
 def test_offsets_point_at_the_words_that_state_the_amount():
@@ -98,7 +103,35 @@ def test_the_parser_never_crashes_and_spans_stay_in_the_text(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["about", "more than", "up to", "500", "11,000", "to", "drones", "and", "missiles", "$", "bn", "(", ")", "%", "-kilometer", "hundreds", "of", "2022", " ", "killed"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "about",
+                "more than",
+                "up to",
+                "500",
+                "11,000",
+                "to",
+                "drones",
+                "and",
+                "missiles",
+                "$",
+                "bn",
+                "(",
+                ")",
+                "%",
+                "-kilometer",
+                "hundreds",
+                "of",
+                "2022",
+                " ",
+                "killed",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_the_parser_never_crashes_on_number_heavy_text(tokens):
     text = " ".join(tokens)
     for quantity in find_quantities(text):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from consistency.errors import InputError
-from consistency.models import Answer, Conflict, ConflictSide
 from consistency.eval.ramdocs import RamdocsReport, RowResult, load_rows, mentions, run_ramdocs, score
+from consistency.models import Answer, Conflict, ConflictSide
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ramdocs" / "dev.jsonl"
 
@@ -34,7 +34,7 @@ DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ramdocs" / "dev
         ("Hockey", "a Canadian ice hockey player"),
         ("The Beatles", "recorded by the beatles."),
         ("A novel", "is a 1992 novel by"),
-        ("Football (soccer) .\"", "plays football for Altrincham"),
+        ('Football (soccer) ."', "plays football for Altrincham"),
         ("Mario Sábato", "directed by Mario Sabato"),
         ("Blitzen Trapper", "Blitzen-Trapper"),
     ],
@@ -81,7 +81,15 @@ def row(**changes):
 def answer(prose: str, sides: list[str] = (), status: str | None = None) -> Answer:
     """An Answer shaped as answer.py writes it: prose, then the code's
     conflict paragraph (kept in facts_text)."""
-    conflicts = [Conflict(kind="numeric", severity="major", summary="", explanation="", sides=[ConflictSide(value=s, citations=[1]) for s in sides])]
+    conflicts = [
+        Conflict(
+            kind="numeric",
+            severity="major",
+            summary="",
+            explanation="",
+            sides=[ConflictSide(value=s, citations=[1]) for s in sides],
+        )
+    ]
     facts = f"The sources disagree (major numeric conflict): {' vs '.join(sides)}." if sides else ""
     return Answer(
         question=ROW["question"],
@@ -93,7 +101,11 @@ def answer(prose: str, sides: list[str] = (), status: str | None = None) -> Answ
 
 
 def test_a_wrong_answer_named_by_a_conflict_side_is_flagged_not_accepted():
-    result = score(1, row(), answer("There were 3,559 people [1]. There were 10,000 people [2].", sides=["3,559 people", "10,000 people"]))
+    result = score(
+        1,
+        row(),
+        answer("There were 3,559 people [1]. There were 10,000 people [2].", sides=["3,559 people", "10,000 people"]),
+    )
     assert result.wrong_answers == ["10,000 people"]  # counted once
     assert result.wrong_flagged == ["10,000 people"]
     assert result.wrong_as_answer == []
@@ -135,11 +147,21 @@ def test_a_wrong_answer_that_is_also_gold_is_not_counted_wrong():
 
 
 def test_report_metrics():
-    def result(index: int, gold: bool, accepted: bool, predicted: bool, expected: bool, wrong: bool = True) -> RowResult:
+    def result(
+        index: int, gold: bool, accepted: bool, predicted: bool, expected: bool, wrong: bool = True
+    ) -> RowResult:
         return RowResult(
-            index=index, question="q", status="answered", gold_answers=["g"], gold_found=[gold],
-            wrong_answers=["w"] if wrong else [], wrong_as_answer=["w"] if accepted else [], wrong_flagged=[],
-            predicted_conflict=predicted, expected_conflict=expected, ambiguous=False,
+            index=index,
+            question="q",
+            status="answered",
+            gold_answers=["g"],
+            gold_found=[gold],
+            wrong_answers=["w"] if wrong else [],
+            wrong_as_answer=["w"] if accepted else [],
+            wrong_flagged=[],
+            predicted_conflict=predicted,
+            expected_conflict=expected,
+            ambiguous=False,
         )
 
     report = RamdocsReport(
@@ -177,7 +199,10 @@ def test_load_rows_reads_a_file_and_skips_blank_lines(tmp_path):
     [
         (json.dumps(ROW) + "\n{not json\n", "line 2: not valid JSON"),
         (json.dumps({k: v for k, v in ROW.items() if k != "gold_answers"}), "line 1: missing field 'gold_answers'"),
-        (json.dumps({**ROW, "documents": [{"text": "x", "type": "rumour", "answer": "y"}]}), "line 1: bad field 'documents.0.type'"),
+        (
+            json.dumps({**ROW, "documents": [{"text": "x", "type": "rumour", "answer": "y"}]}),
+            "line 1: bad field 'documents.0.type'",
+        ),
         ("\n\n", "no rows"),
     ],
 )
@@ -196,7 +221,10 @@ def test_load_rows_missing_file(tmp_path):
 
 # ---- end to end ------------------------------------------------------------
 
-CENSUS = "Broken Bow is a city in Custer County, Nebraska. At the 2010 census, the population was {} people living in Broken Bow."
+CENSUS = (
+    "Broken Bow is a city in Custer County, Nebraska. At the 2010 census, the population was {} "
+    "people living in Broken Bow."
+)
 FILM = "Death at a Funeral is a 2007 black comedy film directed by {}. The screenplay was written by Dean Craig."
 E2E_ROWS = [
     {  # a numeric misinfo document, asked as a count: code finds the conflict
@@ -214,7 +242,11 @@ E2E_ROWS = [
         "documents": [
             {"text": CENSUS.format("3,559"), "type": "correct", "answer": "3,559 people"},
             {"text": CENSUS.format("10,000"), "type": "misinfo", "answer": "10,000 people"},
-            {"text": "The Broken Bow Municipal Airport serves the city with two runways.", "type": "noise", "answer": "unknown"},
+            {
+                "text": "The Broken Bow Municipal Airport serves the city with two runways.",
+                "type": "noise",
+                "answer": "unknown",
+            },
         ],
         "disambig_entity": ["Broken Bow, Nebraska"],
         "gold_answers": ["3,559 people"],
@@ -299,7 +331,12 @@ def test_e2e_report(e2e_report):
 def test_a_row_whose_documents_are_all_refused_is_not_found():
     from consistency.config import Settings
 
-    rows = [row(question="How many people lived in Broken Bow?", documents=[{"text": CENSUS.format("3,559"), "type": "correct", "answer": "x"}])]
+    rows = [
+        row(
+            question="How many people lived in Broken Bow?",
+            documents=[{"text": CENSUS.format("3,559"), "type": "correct", "answer": "x"}],
+        )
+    ]
     report = run_ramdocs(rows, Settings.from_env().model_copy(update={"max_file_mb": 0}))
     only = report.rows[0]
     assert only.status == "not_found" and only.error is None

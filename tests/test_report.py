@@ -15,8 +15,14 @@ from consistency.shells.report import audit_html
 from .test_cli import run
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -40,7 +46,11 @@ def test_audit_command_writes_the_report_and_prints_json(tmp_path):
     report = json.loads(result.stdout)
     assert report["conflicts"] and report["claims"] > 50
     assert page.read_text(encoding="utf-8").count('class="conflict"') == len(report["conflicts"])
-    checked = json.loads(run("check", "Russia launched 100 drones in the record overnight attack", "--store", str(store), "--json").stdout)
+    checked = json.loads(
+        run(
+            "check", "Russia launched 100 drones in the record overnight attack", "--store", str(store), "--json"
+        ).stdout
+    )
     assert checked["verdict"] == "contradicted" and checked["citations"]
     unwritable = run("audit", "--store", str(store), "--html", str(tmp_path / "no" / "such" / "dir" / "a.html"))
     assert unwritable.returncode != 0 and "cannot write" in unwritable.stderr and "Traceback" not in unwritable.stderr
@@ -57,9 +67,17 @@ def test_report_renders_in_headless_chromium(corpus_checker, tmp_path):
     page.write_text(audit_html(corpus_checker.audit()), encoding="utf-8")
     shot = tmp_path / "audit.png"
     subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600",
-         f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, timeout=120, check=True,
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from consistency.models import Citation
 from consistency.llm.validate import validate
+from consistency.models import Citation
 from consistency.text.sentences import split_sentences
 
 CITATIONS = [
-    Citation(id=1, source="a", title="A", quote="Russia fired 500 drones and missiles at Ukraine overnight.", start=0, end=57),
-    Citation(id=2, source="b", title="B", quote="Russia launched 539 drones as well as 11 missiles, the air force said.", start=0, end=70),
+    Citation(
+        id=1, source="a", title="A", quote="Russia fired 500 drones and missiles at Ukraine overnight.", start=0, end=57
+    ),
+    Citation(
+        id=2,
+        source="b",
+        title="B",
+        quote="Russia launched 539 drones as well as 11 missiles, the air force said.",
+        start=0,
+        end=70,
+    ),
 ]
-FACTS = "The sources disagree (major numeric conflict): 500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]."
+FACTS = (
+    "The sources disagree (major numeric conflict): 500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]."
+)
 
 
 def test_a_faithful_answer_is_verified():
@@ -21,7 +32,9 @@ def test_a_faithful_answer_is_verified():
 
 
 def test_a_number_from_code_facts_is_allowed():
-    checked = validate("The air force's figures add up to 550 drones and missiles [2].", CITATIONS, FACTS, conflict=True)
+    checked = validate(
+        "The air force's figures add up to 550 drones and missiles [2].", CITATIONS, FACTS, conflict=True
+    )
     assert checked.status == "verified"
 
 
@@ -45,7 +58,9 @@ def test_a_citation_that_does_not_exist_is_rejected():
 
 
 def test_an_uncited_statement_is_removed():
-    checked = validate("The attack was the largest of the war. Russia launched 539 drones [2].", CITATIONS, FACTS, conflict=True)
+    checked = validate(
+        "The attack was the largest of the war. Russia launched 539 drones [2].", CITATIONS, FACTS, conflict=True
+    )
     assert checked.status == "repaired"
     assert checked.text == "Russia launched 539 drones [2]."
 
@@ -62,8 +77,13 @@ def test_agreement_words_are_fine_when_there_is_no_conflict():
 
 
 def test_numbers_are_compared_as_values_not_strings():
-    citations = [Citation(id=1, source="a", title="A", quote="Aid reached $1.2 million and 2,500 tonnes.", start=0, end=41)]
-    assert validate("Aid reached 1,200,000 dollars and 2500 tonnes [1].", citations, "", conflict=False).status == "verified"
+    citations = [
+        Citation(id=1, source="a", title="A", quote="Aid reached $1.2 million and 2,500 tonnes.", start=0, end=41)
+    ]
+    assert (
+        validate("Aid reached 1,200,000 dollars and 2500 tonnes [1].", citations, "", conflict=False).status
+        == "verified"
+    )
     assert validate("Aid reached 1.3 million dollars [1].", citations, "", conflict=False).status == "rejected"
 
 
@@ -73,5 +93,11 @@ def test_an_empty_or_chatty_reply_is_rejected():
 
 
 def test_markers_after_the_full_stop_stay_with_their_sentence():
-    assert split_sentences("It was 539 drones. [2] Another said 500. [1]") == ["It was 539 drones. [2]", "Another said 500. [1]"]
-    assert split_sentences("A total of 1.5 million [1]. Next one [2].") == ["A total of 1.5 million [1].", "Next one [2]."]
+    assert split_sentences("It was 539 drones. [2] Another said 500. [1]") == [
+        "It was 539 drones. [2]",
+        "Another said 500. [1]",
+    ]
+    assert split_sentences("A total of 1.5 million [1]. Next one [2].") == [
+        "A total of 1.5 million [1].",
+        "Next one [2].",
+    ]

@@ -107,7 +107,9 @@ def _citation(node, sources: dict[str, Source]) -> Citation | None:
     start = source.text.find(chunk, node.metadata.get("start", 0), node.metadata.get("end", len(source.text)))
     if start < 0:
         return None
-    return Citation(id=int(label[1]), source=source.id, title=source.title, quote=chunk, start=start, end=start + len(chunk))
+    return Citation(
+        id=int(label[1]), source=source.id, title=source.title, quote=chunk, start=start, end=start + len(chunk)
+    )
 
 
 def _as_passage(scored) -> Passage:
@@ -154,7 +156,11 @@ def _embedding_class():
 @cache
 def _llm_class():
     from llama_index.core.base.llms.types import (
-        ChatMessage, ChatResponse, CompletionResponse, LLMMetadata, MessageRole,
+        ChatMessage,
+        ChatResponse,
+        CompletionResponse,
+        LLMMetadata,
+        MessageRole,
     )
     from llama_index.core.llms import CustomLLM
     from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
@@ -178,7 +184,10 @@ def _llm_class():
         @property
         def metadata(self) -> LLMMetadata:
             return LLMMetadata(
-                context_window=self.context_window, num_output=self.num_output, is_chat_model=True, model_name=self._llm.label
+                context_window=self.context_window,
+                num_output=self.num_output,
+                is_chat_model=True,
+                model_name=self._llm.label,
             )
 
         def _reply(self, messages: list[Message]) -> str:

@@ -24,13 +24,26 @@ def default_store() -> Path:
     return cache_dir() / "eval-store"
 
 
-def gold(checker: Checker, gold_file: Path | None, claims: Path | None, corpus: Path | None, baseline: bool,
-         limit: int | None, report_dir: Path | None, as_json: bool, out: Console, err: Console) -> None:
+def gold(
+    checker: Checker,
+    gold_file: Path | None,
+    claims: Path | None,
+    corpus: Path | None,
+    baseline: bool,
+    limit: int | None,
+    report_dir: Path | None,
+    as_json: bool,
+    out: Console,
+    err: Console,
+) -> None:
     gold_file = gold_file or bundled_path("eval") / "gold.jsonl"
     if claims is None and (gold_file.parent / "claims.jsonl").is_file():
         claims = gold_file.parent / "claims.jsonl"
     if baseline and checker.open_llm() is None:
-        raise InputError(f"--baseline needs an LLM (the baseline cannot answer without one): {checker.llm_problem or 'the LLM backend is none'}")
+        raise InputError(
+            f"--baseline needs an LLM (the baseline cannot answer without one): "
+            f"{checker.llm_problem or 'the LLM backend is none'}"
+        )
     _ingest_corpus(checker, corpus or bundled_path("corpus"), err, quiet=as_json)
     with render_eval.progress(err, quiet=as_json) as progress:
         report = evaluate(checker, gold_file, claims, baseline=baseline, limit=limit, progress=progress)

@@ -26,7 +26,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -205,9 +205,20 @@ def score_item(item: GoldItem, answer: Answer, seconds: float) -> ItemResult:
     else:
         missing, found, evidence = [], abstained, None
     return ItemResult(
-        id=item.id, split=item.split, category=item.category, question=item.question, status=answer.status, answer=text,
-        correct=found, abstained=abstained, evidence=evidence, conflict_expected=item.conflict, conflict_flagged=flagged,
-        citation=citation_scores(answer), missing=missing, seconds=seconds,
+        id=item.id,
+        split=item.split,
+        category=item.category,
+        question=item.question,
+        status=answer.status,
+        answer=text,
+        correct=found,
+        abstained=abstained,
+        evidence=evidence,
+        conflict_expected=item.conflict,
+        conflict_flagged=flagged,
+        citation=citation_scores(answer),
+        missing=missing,
+        seconds=seconds,
     )
 
 
@@ -305,7 +316,9 @@ def _same(a: float, b: float) -> bool:
 
 def _fold(text: str) -> str:
     """Compare text as a reader would: case, curly quotes and spacing aside."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("–", "-").replace("—", "-")
+    text = (
+        text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("–", "-").replace("—", "-")
+    )
     return re.sub(r"\s+", " ", _MARKERS.sub("", text)).strip().lower()
 
 
@@ -316,14 +329,19 @@ def _figure(value: float) -> str:
 # ---- running a system ------------------------------------------------------
 
 
-def run_items(items: Iterable[GoldItem], ask: Asker, on_item: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
+def run_items(
+    items: Iterable[GoldItem], ask: Asker, on_item: Callable[[ItemResult], None] | None = None
+) -> list[ItemResult]:
     results = []
     for item in items:
         started = time.perf_counter()
         try:
             answer, error = ask(item.question), None
         except Exception as error_:  # one failing question is a miss, not the end of the run
-            answer, error = Answer(question=item.question, status="not_found", answer=""), f"{type(error_).__name__}: {error_}"
+            answer, error = (
+                Answer(question=item.question, status="not_found", answer=""),
+                f"{type(error_).__name__}: {error_}",
+            )
         result = score_item(item, answer, time.perf_counter() - started).model_copy(update={"error": error})
         if error:
             result = result.model_copy(update={"correct": False, "abstained": False})
@@ -333,17 +351,26 @@ def run_items(items: Iterable[GoldItem], ask: Asker, on_item: Callable[[ItemResu
     return results
 
 
-def run_claims(claims: Iterable[GoldClaim], check: ClaimChecker, on_item: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
+def run_claims(
+    claims: Iterable[GoldClaim], check: ClaimChecker, on_item: Callable[[ClaimResult], None] | None = None
+) -> list[ClaimResult]:
     results = []
     for claim in claims:
         started = time.perf_counter()
+        verdict: str
         try:
             verdict, error = check(claim.claim).verdict, None
         except Exception as error_:  # recorded per claim, as above
             verdict, error = "error", f"{type(error_).__name__}: {error_}"
         result = ClaimResult(
-            id=claim.id, split=claim.split, claim=claim.claim, expected=claim.verdict, verdict=verdict,
-            correct=verdict == claim.verdict, seconds=time.perf_counter() - started, error=error,
+            id=claim.id,
+            split=claim.split,
+            claim=claim.claim,
+            expected=claim.verdict,
+            verdict=verdict,
+            correct=verdict == claim.verdict,
+            seconds=time.perf_counter() - started,
+            error=error,
         )
         results.append(result)
         if on_item:
@@ -384,7 +411,9 @@ def summarize(items: list[ItemResult], claims: list[ClaimResult]) -> Metrics:
         citation_precision=share(sum(i.citation.relevant for i in items), cited),
         conflict_precision=precision,
         conflict_recall=recall,
-        conflict_f1=None if precision is None or recall is None else (2 * precision * recall / (precision + recall) if precision + recall else 0.0),
+        conflict_f1=None
+        if precision is None or recall is None
+        else (2 * precision * recall / (precision + recall) if precision + recall else 0.0),
         false_flags=flagged - flagged_right,
         missed_conflicts=expected - flagged_right,
         abstention=share(sum(i.abstained for i in unanswerable), len(unanswerable)),
@@ -407,7 +436,6 @@ def _percentile(ordered: list[float], fraction: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-
 # ---- a whole evaluation ------------------------------------------------------
 
 
@@ -427,7 +455,7 @@ function to call after each step (a progress bar's advance)."""
 
 
 def evaluate(
-    checker: "Checker",
+    checker: Checker,
     gold: Path,
     claims: Path | None,
     *,
@@ -439,7 +467,7 @@ def evaluate(
     through the plain llama-index baseline on the same store, embeddings
     and LLM. The store must already hold the corpus the gold set is about."""
     started = time.perf_counter()
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     items = spread(load_jsonl(gold, GoldItem), limit)
     gold_claims = spread(load_jsonl(claims, GoldClaim), limit) if claims else []
     llm = checker.llm_description() if checker.open_llm() else "none (extractive)"
@@ -450,8 +478,13 @@ def evaluate(
         engine = Baseline(checker)
         runs.append(_run_system("baseline", llm, items, [], engine.ask, None, progress))
     return EvalReport(
-        gold=str(gold), claims=str(claims) if claims else None, corpus=f"{len(checker.sources())} sources", store=checker.store.location,
-        started=stamp, seconds=time.perf_counter() - started, runs=runs,
+        gold=str(gold),
+        claims=str(claims) if claims else None,
+        corpus=f"{len(checker.sources())} sources",
+        store=checker.store.location,
+        started=stamp,
+        seconds=time.perf_counter() - started,
+        runs=runs,
     )
 
 
@@ -463,7 +496,15 @@ def spread(items: list, limit: int | None) -> list:
     return [items[round(i * len(items) / limit)] for i in range(limit)]
 
 
-def _run_system(name: str, llm: str, items: list[GoldItem], claims: list[GoldClaim], ask: Asker, check: ClaimChecker | None, progress: Progress | None) -> SystemRun:
+def _run_system(
+    name: str,
+    llm: str,
+    items: list[GoldItem],
+    claims: list[GoldClaim],
+    ask: Asker,
+    check: ClaimChecker | None,
+    progress: Progress | None,
+) -> SystemRun:
     step = progress(f"{name} ({llm})", len(items) + (len(claims) if check else 0)) if progress else None
     started = time.perf_counter()
     results = run_items(items, ask, step and (lambda _: step()))

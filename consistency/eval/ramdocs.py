@@ -121,7 +121,6 @@ def _row(path: Path, number: int, line: str) -> RamdocsRow:
 _ARTICLES = {"a", "an", "the"}
 
 
-
 def mentions(answer: str, text: str) -> bool:
     """Does `text` state `answer`? The one test for gold and wrong answers.
 
@@ -142,8 +141,8 @@ def mentions(answer: str, text: str) -> bool:
         found = find_dates(text)
         return all(any(date.same_as(other) for other in found) for date in dates)
     if re.search(r"\d", answer):
-        found = number_mentions(text)
-        return all(any(forms & other for other in found) for forms in number_mentions(answer))
+        stated = number_mentions(text)
+        return all(any(forms & other for other in stated) for forms in number_mentions(answer))
     words = _words(answer)
     return bool(words) and _contains(_tokens(text), words)
 
@@ -180,7 +179,7 @@ class AnswerText(BaseModel):
     sides: list[str]
 
     @classmethod
-    def of(cls, answer: Answer) -> "AnswerText":
+    def of(cls, answer: Answer) -> AnswerText:
         prose = answer.answer.removesuffix(answer.facts_text) if answer.facts_text else answer.answer
         sides = [side.value for conflict in answer.conflicts for side in conflict.sides]
         return cls(status=answer.status, text=answer.answer, prose=prose, sides=sides)
@@ -346,6 +345,7 @@ class RamdocsReport(BaseModel):
 
     def summary(self) -> str:
         """The metrics, a line each, for a terminal."""
+
         def pct(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.1%}"
 
@@ -355,8 +355,10 @@ class RamdocsReport(BaseModel):
                 f"rows: {len(self.rows)} ({', '.join(f'{k} {v}' for k, v in sorted(self.statuses.items()))})",
                 f"gold recall: {pct(self.gold_recall)}",
                 f"misinformation flagged: {pct(self.misinformation_flagged)} of {with_wrong} rows with wrong answers "
-                f"({self.misinformation_abstained} by answering nothing; named in a conflict: {pct(self.misinformation_in_conflict)})",
-                f"conflict detection: precision {pct(self.conflict_precision)}, recall {pct(self.conflict_recall)}, F1 {pct(self.conflict_f1)}",
+                f"({self.misinformation_abstained} by answering nothing; named in a conflict: "
+                f"{pct(self.misinformation_in_conflict)})",
+                f"conflict detection: precision {pct(self.conflict_precision)}, recall "
+                f"{pct(self.conflict_recall)}, F1 {pct(self.conflict_f1)}",
                 f"exact match: {pct(self.exact_match)}",
                 f"time: {self.seconds:.1f} s ({self.seconds_per_row or 0:.2f} s per row)",
             ]
@@ -397,7 +399,7 @@ def run_row(index: int, row: RamdocsRow, settings: Settings, model: MiniLM) -> R
     with tempfile.TemporaryDirectory(prefix="ramdocs-", ignore_cleanup_errors=True) as folder:
         try:
             result = _ask_row(index, row, Path(folder), settings, model)
-        except Exception as error:  # noqa: BLE001 - one bad row must not end the run
+        except Exception as error:
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             result = failed(index, row, f"{type(error).__name__}: {message}".rstrip(": "))
     return result.model_copy(update={"seconds": time.perf_counter() - started})
@@ -405,7 +407,9 @@ def run_row(index: int, row: RamdocsRow, settings: Settings, model: MiniLM) -> R
 
 def _ask_row(index: int, row: RamdocsRow, folder: Path, settings: Settings, model: MiniLM) -> RowResult:
     documents = write_documents(row, folder / "documents")
-    row_settings = settings.model_copy(update={"store": folder / "store", "chroma_url": None, "store_is_default": False})
+    row_settings = settings.model_copy(
+        update={"store": folder / "store", "chroma_url": None, "store_is_default": False}
+    )
     with Checker(settings=row_settings, model=model) as checker:
         began = time.perf_counter()
         report = checker.ingest([documents])

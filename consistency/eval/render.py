@@ -20,8 +20,14 @@ MARK = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[dim]–[/]"}
 def progress(console: Console, quiet: bool = False):
     """A `Progress` callback for evaluate(): one bar per system."""
     bars = Progress(
-        TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=console, transient=False, disable=quiet,
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+        disable=quiet,
     )
 
     def start(name: str, total: int):
@@ -36,7 +42,10 @@ def report(console: Console, result: EvalReport, items: bool = True) -> None:
     if items:
         for run in result.runs:
             console.print(_items_table(f"{run.system} · {run.llm}", run.items))
-    totals = Table(title=f"totals · {result.runs[0].total.items} questions, {result.runs[0].total.claims} claims", title_justify="left")
+    totals = Table(
+        title=f"totals · {result.runs[0].total.items} questions, {result.runs[0].total.claims} claims",
+        title_justify="left",
+    )
     totals.add_column("metric")
     cols = columns(result)
     for name, _ in cols:
@@ -57,5 +66,14 @@ def _items_table(title: str, items: list[ItemResult]) -> Table:
         flag = MARK[item.conflict_flagged == item.conflict_expected] + (" flag" if item.conflict_flagged else "")
         recall = f"{item.citation.supported}/{item.citation.statements}" if item.citation.statements else "–"
         split = "dev" if item.split == "dev" else "held"
-        table.add_row(escape(item.id), split, item.status, MARK[item.correct], MARK[item.evidence], flag, recall, f"{item.seconds:.1f}")
+        table.add_row(
+            escape(item.id),
+            split,
+            item.status,
+            MARK[item.correct],
+            MARK[item.evidence],
+            flag,
+            recall,
+            f"{item.seconds:.1f}",
+        )
     return table

@@ -24,7 +24,15 @@ ROWS = [
     ("latency p50", "latency_p50", "seconds"),
     ("latency p95", "latency_p95", "seconds"),
 ]
-CHARTED = ["accuracy", "evidence", "citation_recall", "citation_precision", "conflict_f1", "abstention", "claim_accuracy"]
+CHARTED = [
+    "accuracy",
+    "evidence",
+    "citation_recall",
+    "citation_precision",
+    "conflict_f1",
+    "abstention",
+    "claim_accuracy",
+]
 
 
 def cell(metrics: Metrics, field: str, kind: str) -> str:
@@ -65,12 +73,19 @@ def markdown(report: EvalReport, chart: str | None) -> str:
     if chart:
         lines += ["", f"![metrics]({chart})"]
     for run in report.runs:
-        lines += ["", f"## {run.system} · {run.llm}: by category", "", "| category | items | accuracy | evidence | conflict F1 | abstention |", "|---|---|---|---|---|---|"]
         lines += [
-            f"| {name} | {m.items} | {cell(m, 'accuracy', 'share')} | {cell(m, 'evidence', 'share')} | {cell(m, 'conflict_f1', 'share')} | {cell(m, 'abstention', 'share')} |"
+            "",
+            f"## {run.system} · {run.llm}: by category",
+            "",
+            "| category | items | accuracy | evidence | conflict F1 | abstention |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {m.items} | {cell(m, 'accuracy', 'share')} | {cell(m, 'evidence', 'share')} | "
+            f"{cell(m, 'conflict_f1', 'share')} | {cell(m, 'abstention', 'share')} |"
             for name, m in run.by_category.items()
         ]
-        lines += ["", f"### {run.system}: items it got wrong", ""] + _misses(run)
+        lines += ["", f"### {run.system}: items it got wrong", "", *_misses(run)]
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +102,9 @@ def _misses(run: SystemRun) -> list[str]:
         if problems:
             missing = f" (lacks: {', '.join(item.missing)})" if item.missing else ""
             rows.append(f"- `{item.id}` [{item.split}] {item.status}: {'; '.join(problems)}{missing}")
-    rows += [f"- claim `{c.id}` [{c.split}]: expected {c.expected}, got {c.verdict}" for c in run.claims if not c.correct]
+    rows += [
+        f"- claim `{c.id}` [{c.split}]: expected {c.expected}, got {c.verdict}" for c in run.claims if not c.correct
+    ]
     return rows or ["none"]
 
 

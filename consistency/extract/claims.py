@@ -17,15 +17,42 @@ from .quantities import find_quantities
 
 # Measures that are worth comparing across sources. Bare percentages and
 # distances are kept too: a question may ask for them.
-_SAYING = r"said|says|say|claimed|claims|claim|reported|reports|estimated|estimates|told|stated|announced|confirmed|described|insisted|alleged|according"
+_SAYING = (
+    r"said|says|say|claimed|claims|claim|reported|reports|estimated|estimates|told|stated|announced|"
+    r"confirmed|described|insisted|alleged|according"
+)
 # A name, and the body it speaks for: "Ukraine’s air force", "Russian state media".
-_BODIES = r"air force|military|officials|ministry|government|army|spokes(?:man|woman|person)|intelligence|state media|media|forces|sources|navy"
-_NAME = rf"(?:the\s+)?(?:[A-Z][\w’'.-]*)(?:\s+(?:(?:of|for|the|and)\s+){{0,2}}[A-Z][\w’'.-]*){{0,5}}(?:’s|'s)?(?:\s+(?:{_BODIES}))?"
+_BODIES = (
+    r"air force|military|officials|ministry|government|army|spokes(?:man|woman|person)|intelligence|"
+    r"state media|media|forces|sources|navy"
+)
+_NAME = (
+    rf"(?:the\s+)?(?:[A-Z][\w’'.-]*)(?:\s+(?:(?:of|for|the|and)\s+){{0,2}}[A-Z][\w’'.-]*){{0,5}}"
+    rf"(?:’s|'s)?(?:\s+(?:{_BODIES}))?"
+)
 _ACCORDING = re.compile(rf"according to\s+({_NAME})", re.UNICODE)
 _WHICH_SAYS = re.compile(rf"({_NAME}),\s+(?:which|who)\s+(?:\w+ly\s+)?(?:{_SAYING})\b", re.UNICODE)
 _SUBJECT_SAYS = re.compile(rf"({_NAME})\s+(?:\w+ly\s+)?(?:has\s+|had\s+|have\s+)?(?:{_SAYING})\b", re.UNICODE)
 
-_NOT_NAMES = {"It", "This", "That", "He", "She", "They", "We", "I", "Reports", "Officials", "The", "A", "An", "But", "And", "However", "Meanwhile"}
+_NOT_NAMES = {
+    "It",
+    "This",
+    "That",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "Reports",
+    "Officials",
+    "The",
+    "A",
+    "An",
+    "But",
+    "And",
+    "However",
+    "Meanwhile",
+}
 
 # Qualitative: the class of a missile, which sources dispute (ICBM vs
 # intermediate-range). Medium and intermediate range are reported as one.
@@ -37,7 +64,8 @@ _MISSILE_CLASSES = [
 # A sentence that classifies a weapon, not one that merely mentions a class
 # ("a weapon based on the RS-26 ICBM design").
 _CLASSIFYING = re.compile(
-    r"\b(?:described|descri\w+ it|labell?ed|called|identified|clarified|characteri[sz]ed|concluded|speculated|confirmed|"
+    r"\b(?:described|descri\w+ "
+    r"it|labell?ed|called|identified|clarified|characteri[sz]ed|concluded|speculated|confirmed|"
     r"tested|launched|was an?|was likely|is an?|used (?:was|an?))\b",
     re.IGNORECASE,
 )
@@ -103,7 +131,16 @@ _PLACE = re.compile(
 )
 
 
-_NOT_PLACES = set(MONTH_NAMES.split("|")) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "the"}
+_NOT_PLACES = set(MONTH_NAMES.split("|")) | {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "the",
+}
 
 
 def find_places(text: str) -> set[str]:
@@ -112,9 +149,23 @@ def find_places(text: str) -> set[str]:
 
 
 _SCOPES = [
-    ("rate", re.compile(r"\b(?:daily|a day|per day|each day|every day|a week|per week|weekly|monthly|a month|per month|annually|a year|per year|every week)\b", re.I)),
+    (
+        "rate",
+        re.compile(
+            r"\b(?:daily|a day|per day|each day|every day|a week|per week|weekly|monthly|a month|per "
+            r"month|annually|a year|per year|every week)\b",
+            re.I,
+        ),
+    ),
     ("cumulative", re.compile(r"\b(?:since|so far|in total|to date|over the (?:past|last)|altogether|in all)\b", re.I)),
-    ("period", re.compile(rf"\b(?:in|during|throughout) (?:{MONTH_NAMES})\b|\b(?:this|last|next) (?:week|month|year)\b|\bin \d{{4}}\b", re.I)),
+    (
+        "period",
+        re.compile(
+            rf"\b(?:in|during|throughout) (?:{MONTH_NAMES})\b|\b(?:this|last|next) "
+            rf"(?:week|month|year)\b|\bin \d{{4}}\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -172,10 +223,14 @@ def _stated(source: Source, start: int, end: int, offset: int, measure: str, **f
     )
 
 
-def _numeric(source: Source, start: int, end: int, sentence: str, quantity: Quantity, claimant: str | None, scope: str | None) -> StatedClaim:
+def _numeric(
+    source: Source, start: int, end: int, sentence: str, quantity: Quantity, claimant: str | None, scope: str | None
+) -> StatedClaim:
     in_source = quantity.model_copy(update={"start": start + quantity.start, "end": start + quantity.end})
-    measure = "+".join(sorted(quantity.things)) if quantity.things else quantity.unit
-    return _stated(source, start, end, quantity.start, measure, kind="numeric", quantity=in_source, claimant=claimant, scope=scope)
+    measure = "+".join(sorted(quantity.things)) if quantity.things else quantity.unit or "amount"
+    return _stated(
+        source, start, end, quantity.start, measure, kind="numeric", quantity=in_source, claimant=claimant, scope=scope
+    )
 
 
 def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: str | None) -> list[StatedClaim]:
@@ -186,7 +241,18 @@ def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: 
             if _BASED_ON.search(before) or not _CLASSIFYING.search(sentence):
                 continue
             who = _nearest_claimant(sentence, match.start()) or claimant
-            claims.append(_stated(source, start, end, match.start(), "missile class", kind="qualitative", category=category, claimant=who))
+            claims.append(
+                _stated(
+                    source,
+                    start,
+                    end,
+                    match.start(),
+                    "missile class",
+                    kind="qualitative",
+                    category=category,
+                    claimant=who,
+                )
+            )
     return claims
 
 
@@ -201,7 +267,9 @@ def missile_class(text: str) -> str | None:
 EXCLUSIVE_CATEGORIES = {"missile class": {category for category, _ in _MISSILE_CLASSES}}
 
 
-def qualitative_claim(source: Source, start: int, end: int, offset: int, measure: str, category: str, claimant: str | None) -> StatedClaim:
+def qualitative_claim(
+    source: Source, start: int, end: int, offset: int, measure: str, category: str, claimant: str | None
+) -> StatedClaim:
     """A classification stated in the sentence source.text[start:end]."""
     return _stated(source, start, end, offset, measure, kind="qualitative", category=category, claimant=claimant)
 
@@ -212,5 +280,8 @@ def _nearest_claimant(sentence: str, position: int) -> str | None:
     nearest name before it in the same clause."""
     clause_start = max(sentence.rfind(",", 0, position), sentence.rfind(";", 0, position)) + 1
     clause = sentence[clause_start:position]
-    names = re.findall(r"\b(?:Ukrain\w*|Russia\w*|Moscow|Kyiv|Kremlin|Putin|Zelensk\w*|analysts?|officials?|Pentagon)(?:\s+(?:officials|President\s+\w+(?:\s+\w+)?))?", clause)
+    names = re.findall(
+        r"\b(?:Ukrain\w*|Russia\w*|Moscow|Kyiv|Kremlin|Putin|Zelensk\w*|analysts?|officials?|Pentagon)(?:\s+(?:officials|President\s+\w+(?:\s+\w+)?))?",
+        clause,
+    )
     return names[0] if names else None

@@ -54,9 +54,23 @@ SCHEMA = {
     "additionalProperties": False,
 }
 # Values that state nothing one could contradict.
-_EMPTY_VALUES = re.compile(r"^(unknown|unclear|not (specified|stated|known|given)|none|n/?a|null|unnamed|unidentified)$", re.I)
+_EMPTY_VALUES = re.compile(
+    r"^(unknown|unclear|not (specified|stated|known|given)|none|n/?a|null|unnamed|unidentified)$", re.I
+)
 # "type", "kind", "class" of something are one attribute.
-_KIND_WORDS = {"type", "types", "class", "classes", "kind", "kinds", "category", "categories", "sort", "variant", "model"}
+_KIND_WORDS = {
+    "type",
+    "types",
+    "class",
+    "classes",
+    "kind",
+    "kinds",
+    "category",
+    "categories",
+    "sort",
+    "variant",
+    "model",
+}
 _FILLER = {"of", "the", "a", "an", "its", "their", "what", "which"}
 
 
@@ -105,7 +119,9 @@ class ClaimReader:
         """What the extraction depends on, recorded with the stored source."""
         return f"{self.llm.label}/{self.user.label}/{self.system.version}"
 
-    def read(self, source: Source, passages: list[Passage], on_passage: Callable[[], None] | None = None) -> list[StatedClaim]:
+    def read(
+        self, source: Source, passages: list[Passage], on_passage: Callable[[], None] | None = None
+    ) -> list[StatedClaim]:
         claims: list[StatedClaim] = []
         for passage in passages:
             for item in self._items(source.title, source.text[passage.start : passage.end]):
@@ -170,13 +186,19 @@ def _verified_claim(source: Source, passage: Passage, item: ExtractedItem) -> St
     attribute = measure_name(item.attribute)
     if not attribute:
         return None
-    sentence = next(((s, e) for s, e in sentence_spans(source.text, passage.start, passage.end) if s <= position < e), None)
+    sentence = next(
+        ((s, e) for s, e in sentence_spans(source.text, passage.start, passage.end) if s <= position < e), None
+    )
     if sentence is None:
         return None
     start, end = sentence
     text = source.text[start:end]
-    claimant = item.claimant.strip() if item.claimant and _contains(text, item.claimant.strip()) else find_claimant(text)
-    claim = qualitative_claim(source, start, end, position - start, attribute, missile_class(value) or _category(value), claimant)
+    claimant = (
+        item.claimant.strip() if item.claimant and _contains(text, item.claimant.strip()) else find_claimant(text)
+    )
+    claim = qualitative_claim(
+        source, start, end, position - start, attribute, missile_class(value) or _category(value), claimant
+    )
     claim.places = sorted(find_places(text))
     claim.event_date = find_event_date(text)
     claim.source_places = sorted(find_places(source.text))

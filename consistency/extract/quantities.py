@@ -21,48 +21,131 @@ import re
 
 from ..models import Quantity
 from ..text.dates import MONTH_WORDS
-from ..text.numbers import NUMBER, NUMBER_WORDS, SCALE_WORDS, SCALES, WORD_NUMBERS, parse_number
+from ..text.numbers import NUMBER, NUMBER_WORDS, SCALE_WORDS, SCALES, parse_number
 
 INF = math.inf
 
 # Vague amounts: the interval a careful reader would accept.
 _VAGUE = {
     # Loose on purpose: "thousands of troops" is said of 11,000 troops too.
-    "dozens": (24, 199), "scores": (40, 199), "hundreds": (200, 1_999), "thousands": (2_000, 19_999),
-    "tens of thousands": (20_000, 199_999), "hundreds of thousands": (200_000, 1_999_999),
-    "millions": (2e6, 19.99e6), "several": (3, 9), "a few": (2, 5), "a handful": (2, 6),
+    "dozens": (24, 199),
+    "scores": (40, 199),
+    "hundreds": (200, 1_999),
+    "thousands": (2_000, 19_999),
+    "tens of thousands": (20_000, 199_999),
+    "hundreds of thousands": (200_000, 1_999_999),
+    "millions": (2e6, 19.99e6),
+    "several": (3, 9),
+    "a few": (2, 5),
+    "a handful": (2, 6),
 }
 _QUALIFIERS = {
-    "about": "about", "approximately": "about", "around": "about", "some": "about", "roughly": "about",
-    "an estimated": "about", "estimated": "about", "circa": "about", "approx.": "about",
-    "nearly": "almost", "almost": "almost", "just under": "almost", "close to": "almost",
-    "at least": "at_least", "no fewer than": "at_least", "no less than": "at_least", "a minimum of": "at_least",
-    "more than": "more_than", "over": "more_than", "upwards of": "more_than", "in excess of": "more_than",
-    "above": "more_than", "exceeding": "more_than",
-    "up to": "up_to", "as many as": "up_to", "as much as": "up_to", "a maximum of": "up_to",
-    "fewer than": "fewer_than", "less than": "fewer_than", "under": "fewer_than", "below": "fewer_than",
+    "about": "about",
+    "approximately": "about",
+    "around": "about",
+    "some": "about",
+    "roughly": "about",
+    "an estimated": "about",
+    "estimated": "about",
+    "circa": "about",
+    "approx.": "about",
+    "nearly": "almost",
+    "almost": "almost",
+    "just under": "almost",
+    "close to": "almost",
+    "at least": "at_least",
+    "no fewer than": "at_least",
+    "no less than": "at_least",
+    "a minimum of": "at_least",
+    "more than": "more_than",
+    "over": "more_than",
+    "upwards of": "more_than",
+    "in excess of": "more_than",
+    "above": "more_than",
+    "exceeding": "more_than",
+    "up to": "up_to",
+    "as many as": "up_to",
+    "as much as": "up_to",
+    "a maximum of": "up_to",
+    "fewer than": "fewer_than",
+    "less than": "fewer_than",
+    "under": "fewer_than",
+    "below": "fewer_than",
 }
 _CURRENCY_SYMBOLS = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP"}
 CURRENCY_WORDS = {"dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EUR", "pounds": "GBP", "pound": "GBP"}
 MEASURES = {
-    "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
-    "mile": "miles", "miles": "miles", "kg": "kg", "kilogram": "kg", "kilograms": "kg",
-    "tonnes": "tonnes", "tons": "tonnes", "metres": "m", "meters": "m", "%": "%", "percent": "%",
+    "km": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "mile": "miles",
+    "miles": "miles",
+    "kg": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "tonnes": "tonnes",
+    "tons": "tonnes",
+    "metres": "m",
+    "meters": "m",
+    "%": "%",
+    "percent": "%",
     "per cent": "%",
 }
 # Counted things, folded to one name ("soldiers" and "troops" are troops).
 COUNTED = {
-    "drone": "drones", "drones": "drones", "uav": "drones", "uavs": "drones",
-    "missile": "missiles", "missiles": "missiles", "rocket": "missiles", "rockets": "missiles",
-    "troop": "troops", "troops": "troops", "soldier": "troops", "soldiers": "troops", "fighters": "troops",
-    "personnel": "troops", "servicemen": "troops", "mercenaries": "troops", "men": "people",
-    "people": "people", "civilians": "people", "persons": "people", "residents": "people", "children": "children",
-    "casualties": "casualties", "deaths": "deaths", "dead": "deaths", "counterattacks": "counterattacks",
-    "counter-attacks": "counterattacks", "attacks": "attacks", "settlements": "settlements", "villages": "settlements",
-    "bombs": "bombs", "glide bombs": "bombs", "tanks": "tanks", "systems": "systems", "batteries": "systems",
-    "jets": "aircraft", "aircraft": "aircraft", "planes": "aircraft", "shells": "shells", "brigades": "brigades",
-    "countries": "countries", "nations": "countries", "leaders": "leaders", "yemenis": "people",
-    "force": "troops", "forces": "troops", "bodies": "deaths", "prisoners": "prisoners", "refugees": "refugees", "homes": "buildings", "buildings": "buildings",
+    "drone": "drones",
+    "drones": "drones",
+    "uav": "drones",
+    "uavs": "drones",
+    "missile": "missiles",
+    "missiles": "missiles",
+    "rocket": "missiles",
+    "rockets": "missiles",
+    "troop": "troops",
+    "troops": "troops",
+    "soldier": "troops",
+    "soldiers": "troops",
+    "fighters": "troops",
+    "personnel": "troops",
+    "servicemen": "troops",
+    "mercenaries": "troops",
+    "men": "people",
+    "people": "people",
+    "civilians": "people",
+    "persons": "people",
+    "residents": "people",
+    "children": "children",
+    "casualties": "casualties",
+    "deaths": "deaths",
+    "dead": "deaths",
+    "counterattacks": "counterattacks",
+    "counter-attacks": "counterattacks",
+    "attacks": "attacks",
+    "settlements": "settlements",
+    "villages": "settlements",
+    "bombs": "bombs",
+    "glide bombs": "bombs",
+    "tanks": "tanks",
+    "systems": "systems",
+    "batteries": "systems",
+    "jets": "aircraft",
+    "aircraft": "aircraft",
+    "planes": "aircraft",
+    "shells": "shells",
+    "brigades": "brigades",
+    "countries": "countries",
+    "nations": "countries",
+    "leaders": "leaders",
+    "yemenis": "people",
+    "force": "troops",
+    "forces": "troops",
+    "bodies": "deaths",
+    "prisoners": "prisoners",
+    "refugees": "refugees",
+    "homes": "buildings",
+    "buildings": "buildings",
 }
 ROLES = [
     ("shot_down", r"shot down|shoot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
@@ -319,7 +402,9 @@ def _role(text: str, start: int, end: int) -> str | None:
             # gap from a verb's end to the number, or from the number to a verb.
             before_number = clause_start + found.end() <= start
             distance = start - (clause_start + found.end()) if before_number else clause_start + found.start() - end
-            if not before_number and re.fullmatch(r"\s*(?:were|was|are|is|have been|had been|being)\s+", text[end : clause_start + found.start()]):
+            if not before_number and re.fullmatch(
+                r"\s*(?:were|was|are|is|have been|had been|being)\s+", text[end : clause_start + found.start()]
+            ):
                 distance = -1  # "45 were shot down": the passive verb is the number's own
 
             if best is None or distance < best[0]:
@@ -328,7 +413,7 @@ def _role(text: str, start: int, end: int) -> str | None:
 
 
 def _is_conversion(text: str, previous: Quantity, current: Quantity) -> bool:
-    """"€118 billion ($126 billion)": a currency given again in another
+    """ "€118 billion ($126 billion)": a currency given again in another
     currency, in brackets, right after the first."""
     between = text[previous.end : current.start]
     currencies = {"USD", "EUR", "GBP"}

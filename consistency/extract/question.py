@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from ..models import StatedClaim
 from .quantities import COUNTED, CURRENCY_WORDS, MEASURES, ROLES
 
-
 # Asks for an amount ("how many", "what share"), or for a date or a year: the
 # answering sentence must then hold a number.
-_AMOUNT_QUESTION = re.compile(r"\b(how (many|much|far|long|large|big)|number of|amount of|what (percentage|share))\b", re.I)
+_AMOUNT_QUESTION = re.compile(
+    r"\b(how (many|much|far|long|large|big)|number of|amount of|what (percentage|share))\b", re.I
+)
 _WHEN_QUESTION = re.compile(r"^\s*(when|in what year|what year|in which year)\b|\b(what|which) (year|date)\b", re.I)
 
 
@@ -44,7 +45,11 @@ class Question(BaseModel):
         if re.search(r"\b(?:population|inhabitants|how many (?:people )?live[sd]?)\b", text, re.IGNORECASE):
             things.add("people")  # "What is the population of X?" counts people
         lowered = text.lower()
-        units = {unit for word, unit in {**MEASURES, **CURRENCY_WORDS}.items() if re.search(rf"\b{re.escape(word)}\b", lowered)}
+        units = {
+            unit
+            for word, unit in {**MEASURES, **CURRENCY_WORDS}.items()
+            if re.search(rf"\b{re.escape(word)}\b", lowered)
+        }
         if re.search(r"how much (?:money|aid|assistance|funding)|\bcost\b|\bworth\b|\baid\b", lowered):
             units |= {"USD", "EUR", "GBP"}
         if re.search(r"\b(?:range|how far)\b", lowered):
@@ -55,7 +60,9 @@ class Question(BaseModel):
             asked |= {m.group(0) for m in re.finditer(rf"\b(?:{dict(ROLES)[role]})\b", lowered)}
         # What the question says about the event, not about the count: "the
         # record overnight attack" in "how many drones were shot down in ...".
-        event_text = " ".join(w for w in re.findall(r"[A-Za-z][\w’'-]*|\b(?:19|20)\d\d\b", lowered) if w not in {a.lower() for a in asked})
+        event_text = " ".join(
+            w for w in re.findall(r"[A-Za-z][\w’'-]*|\b(?:19|20)\d\d\b", lowered) if w not in {a.lower() for a in asked}
+        )
         asks_amount = bool(_AMOUNT_QUESTION.search(text))
         return cls(
             text=text,
@@ -67,7 +74,11 @@ class Question(BaseModel):
             # checked, so only the rest describes the event.
             scene_text=re.sub(rf"\b(?:{'|'.join(pattern for _, pattern in ROLES)})\b", " ", event_text),
             classification=bool(
-                re.search(r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat (?:missile|weapon)|\bicbm\b|intercontinental|range missile", lowered)
+                re.search(
+                    r"\b(?:kind|type|class) of (?:missile|weapon)|\bwhat "
+                    r"(?:missile|weapon)|\bicbm\b|intercontinental|range missile",
+                    lowered,
+                )
             ),
             asks_amount=asks_amount,
             asks_number=asks_amount or bool(_WHEN_QUESTION.search(text)),
@@ -118,5 +129,7 @@ def _asked_role(question: str) -> str | None:
     return min(found)[2] if found else None
 
 
-_EVENT_NOUN = re.compile(r"\b(?:the|a|an|this|that|its|their)\s+(?:[\w’'-]+\s+){0,3}(?:attacks?|strikes?|barrage|assault)$")
+_EVENT_NOUN = re.compile(
+    r"\b(?:the|a|an|this|that|its|their)\s+(?:[\w’'-]+\s+){0,3}(?:attacks?|strikes?|barrage|assault)$"
+)
 _QUANTITY_WORDS = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b")

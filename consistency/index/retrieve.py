@@ -21,6 +21,7 @@ from .store import Store
 RRF_K = 60  # the usual constant: flattens the head of each ranking
 CANDIDATES_PER_RANKER = 30
 
+
 class Retriever:
     def __init__(self, store: Store, model: MiniLM):
         self.store = store

@@ -14,11 +14,11 @@ one-shot `consistency ask` should not pay.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
-from functools import cached_property
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -136,7 +136,7 @@ class Store:
                 path=meta.get("path", ""),
                 chunks=int(meta.get("chunks", 0)),
             )
-            for source_id, meta in zip(got["ids"], got["metadatas"])
+            for source_id, meta in zip(got["ids"], got["metadatas"], strict=True)
         ]
         return sorted(infos, key=lambda info: _natural_key(info.id))
 
@@ -145,7 +145,7 @@ class Store:
         with _store_errors("read", self.location):
             got = self._sources.get(include=["metadatas"])
         files: dict[str, dict[str, str]] = {}
-        for source_id, meta in zip(got["ids"], got["metadatas"]):
+        for source_id, meta in zip(got["ids"], got["metadatas"], strict=True):
             files.setdefault(meta.get("path", ""), {})[source_id] = meta.get("content_hash", "")
         return files
 
@@ -164,7 +164,7 @@ class Store:
                 text=text,
                 content_hash=meta.get("content_hash", ""),
             )
-            for source_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+            for source_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
     def all_passages(self) -> list[Passage]:
@@ -174,7 +174,10 @@ class Store:
         with _store_errors("read", self.location):
             for offset in range(0, total, 5000):
                 got = self._passages.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-                passages.extend(passage_from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+                passages.extend(
+                    passage_from_metadata(i, d, m)
+                    for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                )
         return passages
 
     def passage_ids(self, filters: Filters) -> set[str]:
@@ -195,7 +198,9 @@ class Store:
                 **({"where": where} if where else {}),
             )
         passages = []
-        for passage_id, text, meta, distance in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+        for passage_id, text, meta, distance in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
+        ):
             passage = passage_from_metadata(passage_id, text, meta)
             passage.score = 1.0 - distance  # cosine distance
             passages.append(passage)
@@ -206,7 +211,7 @@ class Store:
             return {}
         with _store_errors("read", self.location):
             got = self._passages.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     # ---- writing -------------------------------------------------------
 
@@ -235,7 +240,7 @@ class Store:
                 excluded_embed_metadata_keys=_BOOKKEEPING,
                 excluded_llm_metadata_keys=_BOOKKEEPING,
             )
-            for passage, vector in zip(passages, passage_vectors)
+            for passage, vector in zip(passages, passage_vectors, strict=True)
         ]
         with _store_errors("write", self.location):
             old_sources = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
@@ -286,8 +291,13 @@ class Store:
         if not source_ids:
             return []
         with _store_errors("read", self.location):
-            got = self._claims.get(where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas", "embeddings"])
-        return [(_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"])]
+            got = self._claims.get(
+                where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas", "embeddings"]
+            )
+        return [
+            (_claim(m), np.asarray(e, dtype=np.float32))
+            for m, e in zip(got["metadatas"], got["embeddings"], strict=True)
+        ]
 
     def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
         """Every claim with its context vector, for the corpus-wide audit."""
@@ -296,7 +306,10 @@ class Store:
             total = self._claims.count()
             for offset in range(0, total, 5000):
                 got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
-                claims.extend((_claim(m), np.asarray(e, dtype=np.float32)) for m, e in zip(got["metadatas"], got["embeddings"]))
+                claims.extend(
+                    (_claim(m), np.asarray(e, dtype=np.float32))
+                    for m, e in zip(got["metadatas"], got["embeddings"], strict=True)
+                )
         return claims
 
     def claim_neighbours(self, vectors: np.ndarray, k: int) -> list[list[str]]:

@@ -46,7 +46,10 @@ def _bounded_sentences(text: str, count_tokens: Callable[[str], int]) -> Iterato
         while piece_start < len(words):
             piece_end = min(len(words), piece_start + MAX_PASSAGE_TOKENS // 2)
             # Shrink until it fits: long "words" (URLs, numbers) cost many wordpieces.
-            while piece_end - piece_start > 1 and count_tokens(text[words[piece_start][0] : words[piece_end - 1][1]]) > MAX_PASSAGE_TOKENS:
+            while (
+                piece_end - piece_start > 1
+                and count_tokens(text[words[piece_start][0] : words[piece_end - 1][1]]) > MAX_PASSAGE_TOKENS
+            ):
                 piece_end = piece_start + (piece_end - piece_start) // 2
             yield words[piece_start][0], words[piece_end - 1][1]
             piece_start = piece_end

@@ -20,17 +20,40 @@ from dataclasses import dataclass
 ARTICLE_BREAK = "\f"
 
 _PROMPT_PATTERNS = [
-    r"continue reading", r"read more", r"published", r"on", r"connect with us",
-    r"back to top( button)?", r"start reading", r"share( this( article)?)?",
-    r"advertisement", r"download the app", r"our picks", r"fourteen days free",
-    r"one app\.?", r"\(\)", r"x", r"\d+", r"visited \d+ times.*",
-    r"would love your thoughts.*", r"your email address will not be published.*",
-    r"unlock the .*newsletter.*", r"get all your news in one place\.?",
-    r"\d+.s of premium titles\.?", r"one subscription that gives you access.*",
-    r"read news from \d+.s of titles.*", r"\d+\+ trusted global sources\.?",
-    r"one app\. one membership\.?", r"already a member\?.*", r"sign in( here)?",
-    r"subscribe( now)?.*", r"sign up (for|to) .*", r"top stories on .*",
-    r"follow us.*", r"skip to (main )?content", r"(cookie|privacy) (policy|settings).*",
+    r"continue reading",
+    r"read more",
+    r"published",
+    r"on",
+    r"connect with us",
+    r"back to top( button)?",
+    r"start reading",
+    r"share( this( article)?)?",
+    r"advertisement",
+    r"download the app",
+    r"our picks",
+    r"fourteen days free",
+    r"one app\.?",
+    r"\(\)",
+    r"x",
+    r"\d+",
+    r"visited \d+ times.*",
+    r"would love your thoughts.*",
+    r"your email address will not be published.*",
+    r"unlock the .*newsletter.*",
+    r"get all your news in one place\.?",
+    r"\d+.s of premium titles\.?",
+    r"one subscription that gives you access.*",
+    r"read news from \d+.s of titles.*",
+    r"\d+\+ trusted global sources\.?",
+    r"one app\. one membership\.?",
+    r"already a member\?.*",
+    r"sign in( here)?",
+    r"subscribe( now)?.*",
+    r"sign up (for|to) .*",
+    r"top stories on .*",
+    r"follow us.*",
+    r"skip to (main )?content",
+    r"(cookie|privacy) (policy|settings).*",
 ]
 _PROMPT = re.compile(r"^(?:" + "|".join(_PROMPT_PATTERNS) + r")$", re.IGNORECASE)
 
@@ -130,7 +153,7 @@ def _classify(lines: list[str]) -> list[str]:
 def _segments(lines: list[str], kinds: list[str]) -> list[list[str]]:
     """Runs of content lines between separators."""
     segments: list[list[str]] = [[]]
-    for line, kind in zip(lines, kinds):
+    for line, kind in zip(lines, kinds, strict=True):
         if kind == CONTENT:
             segments[-1].append(line)
         elif kind == SEPARATOR and segments[-1]:
@@ -141,7 +164,8 @@ def _segments(lines: list[str], kinds: list[str]) -> list[list[str]]:
 def _title_of(lines: list[str]) -> str | None:
     candidates = [line for line in lines if not _is_body(line) and _words(line) <= SHORT_LINE_WORDS]
     titled = [line for line in candidates if _words(line) >= TITLE_MIN_WORDS]
-    return (titled or candidates or [None])[-1]
+    chosen = titled or candidates
+    return chosen[-1] if chosen else None
 
 
 def _assemble(segments: list[list[str]], fallback_title: str) -> list[Article]:

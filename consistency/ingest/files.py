@@ -90,5 +90,3 @@ def _looks_binary(raw: bytes) -> bool:
         return True
     control = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
     return control > len(head) * 0.05
-
-

@@ -27,10 +27,11 @@ class _HtmlText(HTMLParser):
     """Visible text of a page; blocks become lines, page chrome is skipped."""
 
     # <title> repeats the site name; the article's own heading is in the body.
-    SKIP = {"script", "style", "noscript", "nav", "footer", "aside", "form", "iframe",
-            "svg", "button", "figcaption", "figure", "template", "select", "menu", "title", "head"}
-    BLOCK = {"p", "div", "section", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-             "blockquote", "tr", "table", "pre", "hr", "dd", "dt", "main", "body"}
+    SKIP = frozenset(
+        "script style noscript nav footer aside form iframe svg button figcaption figure template "
+        "select menu title head".split()
+    )
+    BLOCK = frozenset("p div section br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table pre hr dd dt main body".split())
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -93,9 +93,9 @@ class _IngestRun:
         self.taken = {source_id: path for path, ids in self.known.items() for source_id in ids}
         batch = _Batch()
         for candidate in candidates:
-            result = self._read(candidate, batch)
-            if result is not None:
-                self._record(result)
+            done = self._read(candidate, batch)
+            if done is not None:
+                self._record(done)
             if batch.passage_count >= BATCH_PASSAGES:
                 self._flush(batch)
                 batch = _Batch()
@@ -188,11 +188,13 @@ def _base_id(path: Path, resolved: str, previous: dict[str, str], taken: dict[st
     return f"{base}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}" if clash else base
 
 
-def _claim_vectors(claims: list[StatedClaim], passages: list[Passage], vectors: np.ndarray, dimension: int) -> np.ndarray:
+def _claim_vectors(
+    claims: list[StatedClaim], passages: list[Passage], vectors: np.ndarray, dimension: int
+) -> np.ndarray:
     """A claim's context vector is its passage's: similar claims are found
     by similar surroundings, at no extra embedding cost."""
     by_source: dict[str, list[tuple[Passage, np.ndarray]]] = {}
-    for passage, vector in zip(passages, vectors):
+    for passage, vector in zip(passages, vectors, strict=True):
         by_source.setdefault(passage.source_id, []).append((passage, vector))
     out = np.zeros((len(claims), dimension), dtype=np.float32)
     for index, claim in enumerate(claims):

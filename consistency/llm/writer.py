@@ -25,19 +25,25 @@ def write_answer(answer: Answer, llm: LLM, on_token: TokenCallback | None = None
         return answer.model_copy(update={"llm": generation})
     messages = [
         Message(role="system", content=system.fill()),
-        Message(role="user", content=user.fill(question=answer.question, evidence=evidence(answer), facts=facts(answer))),
+        Message(
+            role="user", content=user.fill(question=answer.question, evidence=evidence(answer), facts=facts(answer))
+        ),
     ]
     try:
         draft = llm.chat(messages, max_tokens=MAX_ANSWER_TOKENS, on_token=on_token).text
     except LLMUnavailable as error:
-        return answer.model_copy(update={"llm": generation.model_copy(update={"status": "unavailable", "note": str(error)})})
+        return answer.model_copy(
+            update={"llm": generation.model_copy(update={"status": "unavailable", "note": str(error)})}
+        )
     checked = validate(draft, answer.citations, answer.facts_text, conflict=bool(answer.conflicts))
     note = "; ".join(checked.problems) or None
     if checked.status == "rejected":
         rejected = generation.model_copy(update={"status": "rejected", "note": note, "draft": draft})
         return answer.model_copy(update={"llm": rejected})
     text = "\n\n".join(part for part in (checked.text, answer.facts_text) if part)
-    done = generation.model_copy(update={"status": checked.status, "note": note, "draft": draft if checked.problems else None})
+    done = generation.model_copy(
+        update={"status": checked.status, "note": note, "draft": draft if checked.problems else None}
+    )
     return answer.model_copy(update={"answer": text, "llm": done})
 
 

@@ -55,7 +55,11 @@ class RuleReader:
         if not citations.list:
             return not_found(question.text)
         conflicts = [citations.conflict(d) for d in disagreements if citations.covers(d)]
-        varying = [] if conflicts else [c for c in varying_estimates(matching, claim_set, self.comparator) if citations.id_of(c)]
+        varying = (
+            []
+            if conflicts
+            else [c for c in varying_estimates(matching, claim_set, self.comparator) if citations.id_of(c)]
+        )
         facts = facts_paragraphs(citations, conflicts, varying)
         return Answer(
             question=question.text,
@@ -80,7 +84,8 @@ def _count_is_stated(question: Question, scored: list[ScoredSentence], evidence:
     if not (question.asks_amount and (question.counted or question.role)):
         return True
     return any(
-        question.answered_by(c) and about_the_event(question, c, evidence) for c in relevant_claims(scored, evidence.claims)
+        question.answered_by(c) and about_the_event(question, c, evidence)
+        for c in relevant_claims(scored, evidence.claims)
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from itertools import combinations
+
 import numpy as np
 
 from ..extract.claims import group_keys
@@ -62,14 +63,16 @@ def candidate_pairs(store: Store, claim_set: ClaimSet) -> list[tuple[StatedClaim
     return list(pairs.values())
 
 
-def _neighbour_pairs(store: Store, claim_set: ClaimSet, claims: list[StatedClaim]) -> dict[frozenset[str], tuple[StatedClaim, StatedClaim]]:
+def _neighbour_pairs(
+    store: Store, claim_set: ClaimSet, claims: list[StatedClaim]
+) -> dict[frozenset[str], tuple[StatedClaim, StatedClaim]]:
     by_id = {c.id: c for c in claim_set.claims}
     groups = {c.id: set(group_keys(c)) for c in claim_set.claims}
     pairs: dict[frozenset[str], tuple[StatedClaim, StatedClaim]] = {}
     for begin in range(0, len(claims), BATCH):
         batch = claims[begin : begin + BATCH]
         vectors = np.stack([claim_set.vectors[c.id] for c in batch])
-        for claim, neighbour_ids in zip(batch, store.claim_neighbours(vectors, NEIGHBOURS)):
+        for claim, neighbour_ids in zip(batch, store.claim_neighbours(vectors, NEIGHBOURS), strict=True):
             for other_id in neighbour_ids:
                 other = by_id.get(other_id)
                 if other is not None and other_id != claim.id and groups[claim.id] & groups[other_id]:

@@ -50,7 +50,9 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
         return _neutral(text, neutral, sources)
     against = _unique([c for d in disagree for c in d.claims if not c.context_free])
     among_sources = find_conflicts(judged, combinations(agree + against, 2), comparator)
-    spans = [ScoredSentence(c.source_id, c.start, c.end) for c in agree] + conflict_sentences(disagree + among_sources, [])
+    spans = [ScoredSentence(c.source_id, c.start, c.end) for c in agree] + conflict_sentences(
+        disagree + among_sources, []
+    )
     citations = Citations(spans, sources)
     label = "disputed" if agree and disagree else "supported" if agree else "contradicted"
     return Verdict(
@@ -94,9 +96,11 @@ class _SameMeasure:
         for mine in self.stated:
             if mine.kind != claim.kind:
                 continue
-            if mine.kind == "qualitative" or (mine.quantity.things and set(mine.quantity.things) & set(claim.quantity.things)):
+            if mine.kind == "qualitative" or (
+                mine.amount.things and set(mine.amount.things) & set(claim.amount.things)
+            ):
                 return True
-            if not mine.quantity.things and mine.quantity.unit == claim.quantity.unit:
+            if not mine.amount.things and mine.amount.unit == claim.amount.unit:
                 return True
         return False
 
@@ -118,14 +122,16 @@ def _compare_all(
             if comparison.disagreement is not None:
                 disagree.append(comparison.disagreement)
             elif comparison.related:
-                is_bound = theirs.quantity is not None and theirs.quantity.qualifier in _BOUNDS
+                is_bound = theirs.quantity is not None and theirs.amount.qualifier in _BOUNDS
                 (neutral if is_bound else agree).append(theirs)
     return _unique(agree), _unique(neutral), disagree
 
 
 def _neutral(text: str, neutral: list[StatedClaim], sources: dict[str, Source]) -> Verdict:
     if not neutral:
-        return Verdict(claim=text, verdict="not_found", explanation="No stored source states this measure of this event.")
+        return Verdict(
+            claim=text, verdict="not_found", explanation="No stored source states this measure of this event."
+        )
     citations = Citations([ScoredSentence(c.source_id, c.start, c.end) for c in neutral], sources)
     bounds = "; ".join(f"{_what(c)} [{citations.id_of(c)}]" for c in neutral if citations.id_of(c))
     return Verdict(
@@ -150,13 +156,16 @@ def _explain(label: str, agree: list[StatedClaim], disagree: list[Disagreement],
         parts.append("At odds with " + "; ".join(cite(c) for c in against) + ".")
     if disagree:
         parts.append(disagree[0].explanation)
-    lead = {"supported": "The sources support this.", "contradicted": "The sources contradict this.",
-            "disputed": "The sources disagree among themselves about this."}[label]
+    lead = {
+        "supported": "The sources support this.",
+        "contradicted": "The sources contradict this.",
+        "disputed": "The sources disagree among themselves about this.",
+    }[label]
     return " ".join([lead, *parts])
 
 
 def _what(claim: StatedClaim) -> str:
-    return claim.quantity.text if claim.quantity else f"{claim.category} ({claim.claimant or 'unattributed'})"
+    return claim.amount.text if claim.quantity else f"{claim.category} ({claim.claimant or 'unattributed'})"
 
 
 def _unjudged(text: str, scored: list[ScoredSentence], sources: dict[str, Source]) -> Verdict:

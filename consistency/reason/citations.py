@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..models import Citation, Claim, Conflict, ConflictSide, Source, StatedClaim
@@ -18,16 +19,21 @@ log = logging.getLogger(__name__)
 
 
 class Span(Protocol):
-    source_id: str
-    start: int
-    end: int
+    @property
+    def source_id(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
 
 class Citations:
     """Numbers spans in the order given; drops (and logs) any span whose
     text is not the stored source text."""
 
-    def __init__(self, spans: list[Span], sources: dict[str, Source]):
+    def __init__(self, spans: Sequence[Span], sources: dict[str, Source]):
         self.list: list[Citation] = []
         self._ids: dict[tuple[str, int], int] = {}
         for span in spans:
@@ -39,7 +45,9 @@ class Citations:
         if key in self._ids or source is None:
             return
         quote = source.text[span.start : span.end]
-        citation = Citation(id=len(self.list) + 1, source=source.id, title=source.title, quote=quote, start=span.start, end=span.end)
+        citation = Citation(
+            id=len(self.list) + 1, source=source.id, title=source.title, quote=quote, start=span.start, end=span.end
+        )
         if not verify(citation, source):
             log.warning("dropped a citation that is not verbatim in %s [%d:%d]", source.id, span.start, span.end)
             return
@@ -68,8 +76,14 @@ class Citations:
         quantity = claim.quantity
         if quantity is None:
             return Claim(
-                text=f"{claim.category} ({claim.claimant or 'unattributed'})", value=None, low=None, high=None,
-                unit=claim.measure, qualifier="qualitative", source=claim.source_id, citation=self.id_of(claim),
+                text=f"{claim.category} ({claim.claimant or 'unattributed'})",
+                value=None,
+                low=None,
+                high=None,
+                unit=claim.measure,
+                qualifier="qualitative",
+                source=claim.source_id,
+                citation=self.id_of(claim),
             )
         return Claim(
             text=quantity.text,

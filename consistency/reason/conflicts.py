@@ -48,7 +48,9 @@ class RuleComparator:
 
 
 def find_conflicts(
-    claim_set: ClaimSet, pairs: Iterable[tuple[StatedClaim, StatedClaim]] | None = None, comparator: ClaimComparator | None = None
+    claim_set: ClaimSet,
+    pairs: Iterable[tuple[StatedClaim, StatedClaim]] | None = None,
+    comparator: ClaimComparator | None = None,
 ) -> list[Disagreement]:
     """Conflicts among the claims (all pairs, or the candidate pairs given),
     most severe first, each pair of claims reported once."""
@@ -64,7 +66,9 @@ def find_conflicts(
     return rank(_drop_redundant(numeric) + qualitative)
 
 
-def varying_estimates(claims: list[StatedClaim], claim_set: ClaimSet, comparator: ClaimComparator | None = None) -> list[StatedClaim]:
+def varying_estimates(
+    claims: list[StatedClaim], claim_set: ClaimSet, comparator: ClaimComparator | None = None
+) -> list[StatedClaim]:
     """Claims about the same thing that state different figures which can
     all be true ("more than 10,000", "about 11,000"): estimates that vary."""
     comparator = comparator or RuleComparator()
@@ -75,9 +79,9 @@ def varying_estimates(claims: list[StatedClaim], claim_set: ClaimSet, comparator
         comparison = comparator.compare(a, b, claim_set)
         if not comparison.related or comparison.disagreement is not None:
             continue
-        if (a.quantity.low, a.quantity.high) != (b.quantity.low, b.quantity.high):
+        if (a.amount.low, a.amount.high) != (b.amount.low, b.amount.high):
             varying[a.id], varying[b.id] = a, b
-    return sorted(varying.values(), key=lambda c: (c.quantity.low, c.quantity.high) if c.quantity else (0.0, 0.0))
+    return sorted(varying.values(), key=lambda c: (c.amount.low, c.amount.high) if c.quantity else (0.0, 0.0))
 
 
 def rank(disagreements: list[Disagreement]) -> list[Disagreement]:
@@ -103,7 +107,7 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
     if a.id == b.id or (a.source_id == b.source_id and a.start == b.start) or a.kind != b.kind:
         return False
     if a.kind == "numeric":
-        qa, qb = a.quantity, b.quantity
+        qa, qb = a.amount, b.amount
         same_measure = bool(set(qa.things) & set(qb.things)) if qa.things and qb.things else qa.unit == qb.unit
         same_scope = a.scope == b.scope or a.context_free or b.context_free
         if not same_measure or (qa.role and qb.role and qa.role != qb.role) or not same_scope:
@@ -125,7 +129,10 @@ def different_event(a: StatedClaim, b: StatedClaim) -> bool:
     more than a month apart), or a place one names that the other's source
     never mentions."""
     if a.event_date and b.event_date:
-        if abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0])) > EVENT_DATE_SLACK_DAYS:
+        if (
+            abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0]))
+            > EVENT_DATE_SLACK_DAYS
+        ):
             return True
     elif not _dates_compatible(a.published, b.published):
         return True
@@ -183,30 +190,30 @@ def _side(claim: StatedClaim, other: StatedClaim, claim_set: ClaimSet) -> Side |
     """The interval this claim puts on what `other` measures. A breakdown
     (539 drones + 11 missiles) is summed when `other` counts the same things
     together; a part alone cannot be compared with a whole."""
-    mine, theirs = set(claim.quantity.things), set(other.quantity.things)
+    mine, theirs = set(claim.amount.things), set(other.amount.things)
     if not mine or not theirs or mine >= theirs:
-        low, high = _tolerant(claim.quantity)
-        return Side([claim], low, high, _label(claim.quantity))
+        low, high = _tolerant(claim.amount)
+        return Side([claim], low, high, _label(claim.amount))
     parts = _breakdown(claim, theirs, claim_set)
     if parts is None:
         # Only a part of what the other counts: it may not exceed the whole.
-        low, high = _tolerant(claim.quantity)
-        other_low, other_high = _tolerant(other.quantity)
+        low, high = _tolerant(claim.amount)
+        _other_low, other_high = _tolerant(other.amount)
         if low > other_high:
-            return Side([claim], low, high, f"{_label(claim.quantity)} alone")
+            return Side([claim], low, high, f"{_label(claim.amount)} alone")
         return None
-    low = sum(_tolerant(p.quantity)[0] for p in parts)
-    high = sum(_tolerant(p.quantity)[1] for p in parts)
-    total = _number(sum(p.quantity.point or p.quantity.low for p in parts))
-    label = " + ".join(_label(p.quantity) for p in parts) + f" = {total}"
+    low = sum(_tolerant(p.amount)[0] for p in parts)
+    high = sum(_tolerant(p.amount)[1] for p in parts)
+    total = _number(sum(p.amount.point or p.amount.low for p in parts))
+    label = " + ".join(_label(p.amount) for p in parts) + f" = {total}"
     return Side(parts, low, high, label)
 
 
 def _breakdown(claim: StatedClaim, things: set[str], claim_set: ClaimSet) -> list[StatedClaim] | None:
     parts: dict[str, StatedClaim] = {}
     for sibling in claim_set.siblings(claim):
-        sibling_things = sibling.quantity.things if sibling.quantity else []
-        if len(sibling_things) == 1 and sibling_things[0] in things and sibling.quantity.role == claim.quantity.role:
+        sibling_things = sibling.amount.things if sibling.quantity else []
+        if len(sibling_things) == 1 and sibling_things[0] in things and sibling.amount.role == claim.amount.role:
             parts.setdefault(sibling_things[0], sibling)
     return [parts[thing] for thing in sorted(things)] if set(parts) == things else None
 
@@ -238,7 +245,7 @@ def _explain(a: Side, b: Side, gap: float) -> str:
     claims_a, claims_b = a.claims, b.claims
     if len(claims_a) > 1 or len(claims_b) > 1:
         whole, parts = (b, a) if len(claims_a) > 1 else (a, b)
-        things = " and ".join(whole.claims[0].quantity.things)
+        things = " and ".join(whole.claims[0].amount.things)
         causes.append(
             f"aggregation vs breakdown: one source counts {things} together ({whole.label}); "
             f"the other gives them separately ({parts.label})"
@@ -250,7 +257,7 @@ def _explain(a: Side, b: Side, gap: float) -> str:
         causes.append(f"different claimants ({first.claimant} vs {second.claimant})")
     if first.published and second.published and first.published != second.published:
         causes.append(f"different report dates ({first.published} vs {second.published}); the later may be an update")
-    round_figures = [c.quantity.text for c in (first, second) if c.quantity.point and _is_round(c.quantity.point)]
+    round_figures = [c.amount.text for c in (first, second) if c.amount.point and _is_round(c.amount.point)]
     if round_figures and gap < 0.15:
         causes.append(f"rounding ({', '.join(round_figures)} looks rounded)")
     if first.source_id == second.source_id:
@@ -264,8 +271,8 @@ def _explain(a: Side, b: Side, gap: float) -> str:
 
 
 def _measure_name(a: StatedClaim, b: StatedClaim) -> str:
-    things = sorted(set(a.quantity.things) | set(b.quantity.things)) or [a.quantity.unit or "amount"]
-    role = a.quantity.role or b.quantity.role
+    things = sorted(set(a.amount.things) | set(b.amount.things)) or [a.amount.unit or "amount"]
+    role = a.amount.role or b.amount.role
     return " and ".join(things) + (f" {role.replace('_', ' ')}" if role else "")
 
 
@@ -284,7 +291,9 @@ def _drop_redundant(disagreements: list[Disagreement]) -> list[Disagreement]:
     """A breakdown conflict (500 vs 539 + 11 = 550) supersedes the same
     claims' part-vs-whole conflict (500 vs 539 alone)."""
     covered = [d.key() for d in disagreements if any(len(side.claims) > 1 for side in d.sides)]
-    return [d for d in disagreements if any(len(s.claims) > 1 for s in d.sides) or not any(d.key() < key for key in covered)]
+    return [
+        d for d in disagreements if any(len(s.claims) > 1 for s in d.sides) or not any(d.key() < key for key in covered)
+    ]
 
 
 # ---- qualitative -----------------------------------------------------------
@@ -310,7 +319,7 @@ def _merge_qualitative(disagreements: list[Disagreement]) -> list[Disagreement]:
     everyone who asserts its class."""
     merged: dict[frozenset[str], list[StatedClaim]] = {}
     for disagreement in disagreements:
-        categories = frozenset(c.category for c in disagreement.claims)
+        categories = frozenset(c.category or "" for c in disagreement.claims)
         bucket = merged.setdefault(categories, [])
         bucket.extend(c for c in disagreement.claims if c.id not in {x.id for x in bucket})
     results = []
@@ -337,5 +346,5 @@ def _merge_qualitative(disagreements: list[Disagreement]) -> list[Disagreement]:
     return results
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
+def _article(word: str | None) -> str:
+    return "an" if (word or "")[:1].lower() in "aeiou" else "a"

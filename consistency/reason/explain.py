@@ -21,7 +21,10 @@ def cited_explanation(conflict: Conflict) -> str:
     markers = "".join(f"[{n}]" for n in sorted({n for side in conflict.sides for n in side.citations}))
     if not markers:
         return conflict.explanation
-    return " ".join(f"{sentence[:-1]} {markers}." if sentence.endswith(".") else f"{sentence} {markers}" for sentence in split_sentences(conflict.explanation))
+    return " ".join(
+        f"{sentence[:-1]} {markers}." if sentence.endswith(".") else f"{sentence} {markers}"
+        for sentence in split_sentences(conflict.explanation)
+    )
 
 
 def facts_paragraphs(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> list[str]:
@@ -29,7 +32,10 @@ def facts_paragraphs(citations: Citations, conflicts: list[Conflict], varying: l
     paragraphs = []
     for conflict in conflicts:
         explanation = cited_explanation(conflict)
-        paragraphs.append(f"The sources disagree ({conflict.severity} {conflict.kind} conflict): {conflict.sides_text()}. {explanation}")
+        paragraphs.append(
+            f"The sources disagree ({conflict.severity} {conflict.kind} conflict): "
+            f"{conflict.sides_text()}. {explanation}"
+        )
     if varying:
         figures = ", ".join(f"{c.quantity.text} [{citations.id_of(c)}]" for c in varying if c.quantity)
         paragraphs.append(f"Estimates vary but do not contradict one another: {figures}.")

@@ -32,8 +32,10 @@ class Side:
     @property
     def stated(self) -> float | None:
         """The figure as the source states it (a breakdown's sum)."""
-        points = [c.quantity.point for c in self.claims if c.quantity]
-        return sum(points) if points and None not in points else None
+        points = [c.amount.point for c in self.claims if c.quantity]
+        if not points or any(point is None for point in points):
+            return None
+        return sum(point for point in points if point is not None)
 
 
 @dataclass
@@ -61,7 +63,7 @@ class ClaimSet:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, pairs: list[tuple[StatedClaim, np.ndarray]]) -> "ClaimSet":
+    def of(cls, pairs: list[tuple[StatedClaim, np.ndarray]]) -> ClaimSet:
         return cls([claim for claim, _ in pairs], {claim.id: vector for claim, vector in pairs})
 
     def __post_init__(self) -> None:
@@ -85,7 +87,6 @@ class Comparison:
 
     related: bool
     disagreement: Disagreement | None = None
-
 
 
 class Embedder(Protocol):

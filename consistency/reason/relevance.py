@@ -35,12 +35,18 @@ def about_the_event(question: Question, claim: StatedClaim, evidence: Evidence, 
     what is checked, but not its years."""
     described = question.scene_text if ignore_numbers else question.event_text
     lexical = evidence.lexical
-    weights = {t: lexical.idf(t) for t in set(terms(described)) if not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))}
+    weights = {
+        t: lexical.idf(t)
+        for t in set(terms(described))
+        if not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))
+    }
     total = sum(weights.values())
     source = evidence.sources.get(claim.source_id)
     if len(weights) < 2 or source is None:
         return True  # the question hardly describes an event ("did Russia repel")
     present = set(terms(claim.sentence))
     context = terms_before(source.text, claim.start) - present
-    covered = sum(w for t, w in weights.items() if t in present) + CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
+    covered = sum(w for t, w in weights.items() if t in present) + CONTEXT_WEIGHT * sum(
+        w for t, w in weights.items() if t in context
+    )
     return covered / total >= EVENT_COVERAGE

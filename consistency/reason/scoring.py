@@ -19,7 +19,8 @@ from .interface import Embedder, Evidence, ScoredSentence
 CONTEXT_WEIGHT = 0.5  # a term found only in the sentence before counts half
 MAX_SCORED = 120  # sentences embedded per question (top_k passages hold fewer)
 _STATES_A_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
 )
 
 
@@ -48,7 +49,11 @@ class TermsAndMeaning:
                 sentence = source.text[start:end]
                 present = set(terms(sentence))
                 context, previous = previous - present, present
-                if (source.id, start) in seen or (question.asks_number and not states_a_number(sentence)) or is_instruction(sentence):
+                if (
+                    (source.id, start) in seen
+                    or (question.asks_number and not states_a_number(sentence))
+                    or is_instruction(sentence)
+                ):
                     continue
                 seen.add((source.id, start))
                 # A fact often leans on the sentence before it ("...in retaliation
@@ -62,8 +67,8 @@ class TermsAndMeaning:
             return []
         found, texts = found[:MAX_SCORED], texts[:MAX_SCORED]
         similarities = self.embedder.embed(texts) @ self.embedder.embed_one(question.text)
-        for sentence, similarity in zip(found, similarities):
-            sentence.similarity = float(similarity)
+        for scored, similarity in zip(found, similarities, strict=True):
+            scored.similarity = float(similarity)
         return sorted(found, key=lambda s: s.score, reverse=True)
 
 

@@ -73,7 +73,10 @@ def check_binding(host: str, port: int, token: str | None) -> None:
     """Refuses, in one line, a server that would be open to the network
     without a token, or a port that is taken."""
     if not is_loopback(host) and not token:
-        raise InputError(f"binding to {host} opens the server to other machines: set a bearer token with --token or CONSISTENCY_TOKEN")
+        raise InputError(
+            f"binding to {host} opens the server to other machines: set a bearer token with --token or "
+            f"CONSISTENCY_TOKEN"
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -105,11 +108,17 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         body = b'{"detail":"missing or wrong bearer token"}'
-        await send({
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"), (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"www-authenticate", b"Bearer"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _authorised(self, scope) -> bool:

@@ -8,7 +8,7 @@ slow questions do not block each other or the server.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -25,7 +25,11 @@ TopK = Annotated[int | None, Field(None, ge=1, le=100, description="passages to 
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["How many drones were used in the record overnight attack?"])
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        examples=["How many drones were used in the record overnight attack?"],
+    )
     top_k: TopK = None
     sources: list[str] | None = Field(None, description="only these source ids (a file id covers all its articles)")
     since: str | None = Field(None, description="only sources published on or after this date (YYYY-MM-DD)")
@@ -33,12 +37,18 @@ class AskRequest(BaseModel):
 
 
 class CheckRequest(BaseModel):
-    claim: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Russia launched 100 drones in the record overnight attack"])
+    claim: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        examples=["Russia launched 100 drones in the record overnight attack"],
+    )
     top_k: TopK = None
 
 
 class IngestRequest(BaseModel):
-    paths: list[str] = Field(min_length=1, description="files or folders inside the folders the server was started with (--allow-ingest)")
+    paths: list[str] = Field(
+        min_length=1, description="files or folders inside the folders the server was started with (--allow-ingest)"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -47,14 +57,20 @@ class ErrorBody(BaseModel):
 
 # A user's mistake or a server-side condition, never a 500.
 _STATUS = [(AccessDenied, 403), (StoreError, 503), (ConsistencyError, 400)]
-_ERRORS = {400: {"model": ErrorBody, "description": "bad input, in one line"}, 503: {"model": ErrorBody, "description": "the store is unavailable"}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "bad input, in one line"},
+    503: {"model": ErrorBody, "description": "the store is unavailable"},
+}
 
 
 def create_app(checker: Checker, roots: IngestRoots) -> FastAPI:
     app = FastAPI(
         title="consistency",
         version=__version__,
-        description="Answers questions from stored news sources with verified verbatim citations, and flags where the sources disagree.",
+        description=(
+            "Answers questions from stored news sources with verified verbatim citations, and flags "
+            "where the sources disagree."
+        ),
         responses=_ERRORS,
     )
 
@@ -84,8 +100,12 @@ def create_app(checker: Checker, roots: IngestRoots) -> FastAPI:
     def status() -> StoreStatus:
         return checker.status()
 
-    @app.post("/ingest", response_model=IngestReport, responses={403: {"model": ErrorBody, "description": "a path outside the allowed folders"}},
-              summary="Add or update files inside the folders the server was started with")
+    @app.post(
+        "/ingest",
+        response_model=IngestReport,
+        responses={403: {"model": ErrorBody, "description": "a path outside the allowed folders"}},
+        summary="Add or update files inside the folders the server was started with",
+    )
     def ingest(request: IngestRequest) -> IngestReport:
         return roots.ingest(checker, request.paths)
 

@@ -13,19 +13,30 @@ from functools import partial
 from typing import Annotated
 
 import anyio
-from pydantic import Field
 from mcp.server.fastmcp import Context, FastMCP
+from pydantic import Field
 
 from ..checker import Checker
 from ..models import Answer, AuditReport, FileResult, IngestReport, SourceInfo, Verdict
 from .common import DEFAULT_HOST, IngestRoots
 
 # Argument descriptions a model reads in each tool's input schema.
-Question = Annotated[str, Field(description="one factual question, e.g. 'How many drones were used in the record overnight attack?'")]
-TopK = Annotated[int | None, Field(ge=1, le=100, description="passages to read, 1-100 (default 8); more for broad questions")]
-ClaimText = Annotated[str, Field(description="one claim as a sentence with its figure, e.g. 'Russia launched 500 drones in the record attack'")]
+Question = Annotated[
+    str, Field(description="one factual question, e.g. 'How many drones were used in the record overnight attack?'")
+]
+TopK = Annotated[
+    int | None, Field(ge=1, le=100, description="passages to read, 1-100 (default 8); more for broad questions")
+]
+ClaimText = Annotated[
+    str,
+    Field(
+        description="one claim as a sentence with its figure, e.g. 'Russia launched 500 drones in the record attack'"
+    ),
+]
 Limit = Annotated[int | None, Field(ge=1, description="only the N most severe conflicts (default: all)")]
-Paths = Annotated[list[str], Field(description="files or folders inside the allowed folders; relative paths are inside the first one")]
+Paths = Annotated[
+    list[str], Field(description="files or folders inside the allowed folders; relative paths are inside the first one")
+]
 
 INSTRUCTIONS = """\
 consistency answers questions from a store of news articles and other

@@ -11,7 +11,9 @@ from .common import BearerAuth, IngestRoots
 Announce = Callable[[str], None]
 
 
-def serve_http(checker: Checker, roots: IngestRoots, host: str, port: int, token: str | None, announce: Announce) -> None:
+def serve_http(
+    checker: Checker, roots: IngestRoots, host: str, port: int, token: str | None, announce: Announce
+) -> None:
     """The HTTP API (FastAPI) until interrupted."""
     from .http import create_app
 
@@ -20,7 +22,9 @@ def serve_http(checker: Checker, roots: IngestRoots, host: str, port: int, token
     _run_asgi(app, host, port, token)
 
 
-def serve_mcp(checker: Checker, roots: IngestRoots, host: str, port: int | None, token: str | None, announce: Announce) -> None:
+def serve_mcp(
+    checker: Checker, roots: IngestRoots, host: str, port: int | None, token: str | None, announce: Announce
+) -> None:
     """The MCP server until interrupted: stdio without a port, streamable
     HTTP at /mcp with one."""
     from .mcp import create_server
@@ -37,7 +41,14 @@ def serve_mcp(checker: Checker, roots: IngestRoots, host: str, port: int | None,
 def _run_asgi(app, host: str, port: int, token: str | None) -> None:
     import uvicorn
 
-    uvicorn.run(BearerAuth(app, token) if token else app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+    uvicorn.run(
+        BearerAuth(app, token) if token else app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
 
 
 def _url_host(host: str) -> str:

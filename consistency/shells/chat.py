@@ -9,12 +9,14 @@ but JSON documents when a script pipes lines in.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from pydantic import TypeAdapter
 from rich.console import Console
@@ -27,6 +29,7 @@ from ..errors import ConsistencyError, InputError
 from ..models import SourceInfo
 from . import render
 
+readline: ModuleType | None
 try:
     import readline
 except ImportError:  # pragma: no cover - Python builds without readline: no recall, same session
@@ -63,7 +66,9 @@ class ChatSession:
         self.commands = {
             "/check": Command(self.check, "CLAIM", "supported, contradicted, disputed or not found, with the evidence"),
             "/sources": Command(self.sources, "", "the stored sources"),
-            "/audit": Command(self.audit, "[N]", "every conflict in the store, most severe first (or the N most severe)"),
+            "/audit": Command(
+                self.audit, "[N]", "every conflict in the store, most severe first (or the N most severe)"
+            ),
             "/json": Command(self.toggle_json, "", "JSON output on/off (the same JSON as --json)"),
             "/history": Command(self.history, "", "this session's questions and claims"),
             "/help": Command(self.help, "", "this list"),
@@ -168,7 +173,9 @@ class ChatSession:
             self.err.print("no questions or claims yet in this session")
             return
         for number, turn in enumerate(self.turns, start=1):
-            self.out.print(f"{number:>3}. [{turn.style}]{turn.outcome:<13}[/] {escape(turn.line)}", highlight=False, soft_wrap=True)
+            self.out.print(
+                f"{number:>3}. [{turn.style}]{turn.outcome:<13}[/] {escape(turn.line)}", highlight=False, soft_wrap=True
+            )
         self.out.print()
 
     def help(self, _: str) -> None:
@@ -178,16 +185,22 @@ class ChatSession:
             table.add_row(f"[bold]{name}[/] {command.argument}".rstrip(), command.summary)
         table.add_row("[bold]/quit[/]", "leave (also /exit or Ctrl-D)")
         self.out.print(table)
-        self.out.print("  [dim]Up and Down recall earlier lines, from earlier sessions too; Tab completes a command.[/]\n")
+        self.out.print(
+            "  [dim]Up and Down recall earlier lines, from earlier sessions too; Tab completes a command.[/]\n"
+        )
 
     def welcome(self) -> None:
         status = self.checker.status()
         llm = "unavailable, extractive answers" if self.checker.llm_problem else status.llm
         self.err.print(
-            f"[bold]consistency chat[/] · {escape(status.location)} · {status.sources} source(s) · llm: {escape(llm)}", soft_wrap=True, highlight=False
+            f"[bold]consistency chat[/] · {escape(status.location)} · {status.sources} source(s) · llm: {escape(llm)}",
+            soft_wrap=True,
+            highlight=False,
         )
         if not status.sources:
-            self.err.print("[yellow]The store holds no sources yet:[/] leave (/quit) and run [bold]consistency ingest PATH[/].")
+            self.err.print(
+                "[yellow]The store holds no sources yet:[/] leave (/quit) and run [bold]consistency ingest PATH[/]."
+            )
         self.err.print("[dim]Type a question, or /help for the commands.[/]")
 
     def show(self, result, renderer) -> None:
@@ -253,10 +266,8 @@ def persistent_history(enabled: bool, commands: list[str]):
         return
     path = history_path()
     _complete_commands(commands)
-    try:
+    with contextlib.suppress(OSError, UnicodeError):  # no history yet, or an unreadable file: start without one
         readline.read_history_file(path)
-    except (OSError, UnicodeError):
-        pass  # no history yet, or an unreadable file: start without one
     readline.set_history_length(HISTORY_LINES)  # write_history_file keeps only the last HISTORY_LINES
     try:
         yield
@@ -270,9 +281,12 @@ def persistent_history(enabled: bool, commands: list[str]):
 
 def _complete_commands(commands: list[str]) -> None:
     """Tab completes a /command at the start of the line."""
+    if readline is None:
+        return
+    line_editor = readline
 
     def complete(text: str, state: int) -> str | None:
-        if readline.get_line_buffer().lstrip() != text or not text.startswith("/"):
+        if line_editor.get_line_buffer().lstrip() != text or not text.startswith("/"):
             return None
         matches = [name + " " for name in commands if name.startswith(text.lower())]
         return matches[state] if state < len(matches) else None

@@ -8,9 +8,8 @@ stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -33,22 +32,53 @@ out = Console(soft_wrap=False)
 err = Console(stderr=True)
 
 StoreOption = Annotated[
-    Optional[Path], typer.Option("--store", help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False)
+    Path | None,
+    typer.Option(
+        "--store", help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False
+    ),
 ]
 ChromaUrlOption = Annotated[
-    Optional[str], typer.Option("--chroma-url", help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 \\[env: CONSISTENCY_CHROMA_URL]")
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 \\[env: CONSISTENCY_CHROMA_URL]",
+    ),
 ]
-TopKOption = Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to read \\[default: 8].")]
+TopKOption = Annotated[int | None, typer.Option("--top-k", min=1, max=100, help="Passages to read \\[default: 8].")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
 LLMOption = Annotated[
-    Optional[str],
-    typer.Option("--llm", help="Who writes answers: local, openai, openai-compatible or none \\[env: CONSISTENCY_LLM; default: local when installed, else none]", show_default=False),
+    str | None,
+    typer.Option(
+        "--llm",
+        help=(
+            "Who writes answers: local, openai, openai-compatible or none \\[env: CONSISTENCY_LLM; "
+            "default: local when installed, else none]"
+        ),
+        show_default=False,
+    ),
 ]
-LLMModelOption = Annotated[Optional[str], typer.Option("--llm-model", help="Model name for openai / openai-compatible \\[env: CONSISTENCY_LLM_MODEL]", show_default=False)]
+LLMModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-model",
+        help="Model name for openai / openai-compatible \\[env: CONSISTENCY_LLM_MODEL]",
+        show_default=False,
+    ),
+]
 LLMUrlOption = Annotated[
-    Optional[str], typer.Option("--llm-url", help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]", show_default=False)
+    str | None,
+    typer.Option(
+        "--llm-url",
+        help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]",
+        show_default=False,
+    ),
 ]
-ModelPathOption = Annotated[Optional[Path], typer.Option("--model-path", help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]", show_default=False)]
+ModelPathOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model-path", help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]", show_default=False
+    ),
+]
 
 
 def user_errors(command):
@@ -59,7 +89,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except ConsistencyError as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             err.print("interrupted")
@@ -94,18 +124,30 @@ def _start_llm(checker: Checker, quiet: bool) -> None:
     with render.model_progress(err, quiet=quiet) as on_assemble:
         checker.open_llm(on_assemble)
     if checker.llm_problem and not quiet:
-        err.print(f"[yellow]llm unavailable:[/] {escape(checker.llm_problem)}; answering without an LLM (extractive).", soft_wrap=True)
+        err.print(
+            f"[yellow]llm unavailable:[/] {escape(checker.llm_problem)}; answering without an LLM (extractive).",
+            soft_wrap=True,
+        )
 
 
 @app.command()
 @user_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .html) or folders to add or update.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files (.txt, .md, .html) or folders to add or update.", show_default=False)
+    ],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    max_file_mb: Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
+    max_file_mb: Annotated[float | None, typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
     extract: Annotated[
-        str, typer.Option("--extract", help="rules: fast, amounts and missile classes; llm: the LLM also reads every passage for qualitative claims (slow once, then cached).")
+        str,
+        typer.Option(
+            "--extract",
+            help=(
+                "rules: fast, amounts and missile classes; llm: the LLM also reads every passage for "
+                "qualitative claims (slow once, then cached)."
+            ),
+        ),
     ] = "rules",
     llm: LLMOption = None,
     llm_model: LLMModelOption = None,
@@ -137,9 +179,14 @@ def ask(
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     top_k: TopKOption = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only sources published on or before this date.")] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only sources published on or before this date.")] = None,
     llm: LLMOption = None,
     llm_model: LLMModelOption = None,
     llm_url: LLMUrlOption = None,
@@ -152,7 +199,9 @@ def ask(
     _bootstrap_if_new(checker, quiet=json)
     _start_llm(checker, quiet=json)
     with render.drafting(err, quiet=json) as on_token:
-        result = checker.ask(question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until), on_token=on_token)
+        result = checker.ask(
+            question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until), on_token=on_token
+        )
     if not json:
         render.generation_notice(err, result)
     _emit(result, json, render.answer)
@@ -161,7 +210,12 @@ def ask(
 @app.command()
 @user_errors
 def check(
-    claim: Annotated[str, typer.Argument(help="A claim to check, e.g. \"Russia launched 500 drones in the record attack\".", show_default=False)],
+    claim: Annotated[
+        str,
+        typer.Argument(
+            help='A claim to check, e.g. "Russia launched 500 drones in the record attack".', show_default=False
+        ),
+    ],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     top_k: TopKOption = None,
@@ -179,8 +233,11 @@ def check(
 def audit(
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Show only the N most severe conflicts.")] = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report to this file.", dir_okay=False)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show only the N most severe conflicts.")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write a self-contained HTML report to this file.", dir_okay=False),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Every conflict in the store, most severe first, without a question."""
@@ -213,20 +270,52 @@ def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
     with render.ingest_progress(err, quiet=True) as callbacks:
         report = checker.ingest_bundled_corpus(**callbacks)
     if not report.ok:
-        raise ConsistencyError("could not ingest the bundled corpus: " + "; ".join(f.error or f.path for f in report.failed))
+        raise ConsistencyError(
+            "could not ingest the bundled corpus: " + "; ".join(f.error or f.path for f in report.failed)
+        )
 
 
 @app.command("eval")
 @user_errors
 def eval_command(
-    gold: Annotated[Optional[Path], typer.Argument(help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]", show_default=False)] = None,
-    claims: Annotated[Optional[Path], typer.Option("--claims", help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]", show_default=False)] = None,
-    baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain llama-index CitationQueryEngine on the same store, embeddings and LLM.")] = False,
-    ramdocs: Annotated[Optional[Path], typer.Option("--ramdocs", help="Run an external set in the RAMDocs format instead (one fresh store per row).", show_default=False)] = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="What the gold set is about \\[default: the bundled corpus]", show_default=False)] = None,
-    store: Annotated[Optional[Path], typer.Option("--store", help="Store for the corpus \\[default: an eval store in the cache folder]", show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")] = None,
-    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")] = Path("eval/reports"),
+    gold: Annotated[
+        Path | None,
+        typer.Argument(help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]", show_default=False),
+    ] = None,
+    claims: Annotated[
+        Path | None,
+        typer.Option("--claims", help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]", show_default=False),
+    ] = None,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline", help="Also run plain llama-index CitationQueryEngine on the same store, embeddings and LLM."
+        ),
+    ] = False,
+    ramdocs: Annotated[
+        Path | None,
+        typer.Option(
+            "--ramdocs",
+            help="Run an external set in the RAMDocs format instead (one fresh store per row).",
+            show_default=False,
+        ),
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="What the gold set is about \\[default: the bundled corpus]", show_default=False),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Store for the corpus \\[default: an eval store in the cache folder]", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")
+    ] = None,
+    report_dir: Annotated[
+        Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")
+    ] = Path("eval/reports"),
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
     llm: LLMOption = None,
     llm_model: LLMModelOption = None,
@@ -235,6 +324,10 @@ def eval_command(
     json: JsonOption = False,
 ) -> None:
     """Score the system on gold questions and claims: accuracy, citations, conflicts, abstention, latency."""
+    try:
+        import matplotlib  # noqa: F401 - the eval extra's marker
+    except ImportError:
+        raise ConsistencyError("consistency eval needs the eval extra: pip install 'consistency[eval]'") from None
     from ..eval import command as eval_shell
 
     flags = _llm_flags(llm, llm_model, llm_url, model_path)
@@ -249,12 +342,44 @@ def eval_command(
 @app.command()
 @user_errors
 def serve(
-    mcp: Annotated[bool, typer.Option("--mcp", help="Serve MCP for chat tools: over stdio, or streamable HTTP at /mcp with --port.")] = False,
-    http: Annotated[bool, typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status).")] = False,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
-    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port \\[--http default: 8765; --mcp: stdio unless given].", show_default=False)] = None,
-    token: Annotated[Optional[str], typer.Option("--token", envvar="CONSISTENCY_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every request.", show_default=False)] = None,
-    allow_ingest: Annotated[Optional[list[Path]], typer.Option("--allow-ingest", help="A folder clients may ingest from (repeatable); without one, ingest is refused.", show_default=False)] = None,
+    mcp: Annotated[
+        bool,
+        typer.Option("--mcp", help="Serve MCP for chat tools: over stdio, or streamable HTTP at /mcp with --port."),
+    ] = False,
+    http: Annotated[
+        bool,
+        typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status)."),
+    ] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="Port \\[--http default: 8765; --mcp: stdio unless given].",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="CONSISTENCY_TOKEN",
+            help="Require 'Authorization: Bearer TOKEN' on every request.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_ingest: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-ingest",
+            help="A folder clients may ingest from (repeatable); without one, ingest is refused.",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     llm: LLMOption = None,
@@ -268,10 +393,10 @@ def serve(
 
     if mcp == http:
         raise InputError("choose one of --mcp or --http")
-    stdio = mcp and port is None
-    port = port or (None if mcp else serving.DEFAULT_HTTP_PORT)
+    if http and port is None:
+        port = serving.DEFAULT_HTTP_PORT
     roots = serving.IngestRoots(allow_ingest or [])
-    if not stdio:
+    if port is not None:  # MCP without a port speaks over stdio
         serving.check_binding(host, port, token)
     checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
     _bootstrap_if_new(checker, quiet=False)
@@ -280,7 +405,7 @@ def serve(
     announce = lambda line: err.print(escape(line), soft_wrap=True)  # noqa: E731 - stdout belongs to the MCP protocol
     if mcp:
         serve_mcp(checker, roots, host, port, token, announce)
-    else:
+    elif port is not None:
         serve_http(checker, roots, host, port, token, announce)
 
 
@@ -327,4 +452,4 @@ def main() -> None:  # pragma: no cover - `python -m consistency`
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

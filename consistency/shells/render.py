@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
-from rich.text import Text
 from rich.padding import Padding
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..models import Answer, AuditReport, Citation, Conflict, FileResult, IngestReport, SourceInfo, StoreStatus, Verdict
 
@@ -26,7 +26,11 @@ def answer(console: Console, result: Answer) -> None:
     console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
     _citations(console, result.citations)
     if result.timings:
-        by = f" · written by {escape(result.llm.model)} ({result.llm.status})" if result.llm and result.llm.status in ("verified", "repaired") else ""
+        by = (
+            f" · written by {escape(result.llm.model)} ({result.llm.status})"
+            if result.llm and result.llm.status in ("verified", "repaired")
+            else ""
+        )
         console.print(_indented(f"[dim]{result.timings.total:.1f} s{by}[/]", 2, top=1))
 
 
@@ -36,11 +40,21 @@ def generation_notice(console: Console, result: Answer) -> None:
     if generation is None or generation.status in ("verified", "skipped"):
         return
     if generation.status == "repaired":
-        console.print(f"[dim]llm: removed unverifiable sentence(s) from the model's answer: {escape(generation.note or '')}[/]", soft_wrap=True)
+        console.print(
+            f"[dim]llm: removed unverifiable sentence(s) from the model's answer: {escape(generation.note or '')}[/]",
+            soft_wrap=True,
+        )
     elif generation.status == "rejected":
-        console.print(f"[yellow]llm: the model's answer failed verification ({escape(generation.note or '')}); showing the extractive answer.[/]", soft_wrap=True)
+        console.print(
+            f"[yellow]llm: the model's answer failed verification ({escape(generation.note or '')}); "
+            f"showing the extractive answer.[/]",
+            soft_wrap=True,
+        )
     elif generation.status == "unavailable":
-        console.print(f"[yellow]llm unavailable:[/] {escape(generation.note or '')}; showing the extractive answer.", soft_wrap=True)
+        console.print(
+            f"[yellow]llm unavailable:[/] {escape(generation.note or '')}; showing the extractive answer.",
+            soft_wrap=True,
+        )
 
 
 @contextmanager
@@ -51,7 +65,12 @@ def drafting(console: Console, quiet: bool = False):
         yield None
         return
     draft = Text(style="dim")
-    with Live(Group(Text("drafting (unverified)…", style="dim italic"), draft), console=console, transient=True, refresh_per_second=8) as live:
+    with Live(
+        Group(Text("drafting (unverified)…", style="dim italic"), draft),
+        console=console,
+        transient=True,
+        refresh_per_second=8,
+    ) as live:
 
         def on_token(piece: str) -> None:
             draft.append(piece)
@@ -64,8 +83,13 @@ def drafting(console: Console, quiet: bool = False):
 def model_progress(console: Console, quiet: bool = False):
     """A callback for the one-time assembly of the local model file."""
     progress = Progress(
-        TextColumn("[bold]assembling the local model (once)[/]"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=quiet,
+        TextColumn("[bold]assembling the local model (once)[/]"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
     )
     task = progress.add_task("model", total=None)
 
@@ -101,12 +125,24 @@ def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int
         console.print(_indented(f"[bold]{escape(side.value)}[/]", 3))
         for citation_id in side.citations:
             citation = by_id[citation_id]
-            console.print(_indented(f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(citation.title)} ({escape(citation.source)})[/]", 6))
+            console.print(
+                _indented(
+                    f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(citation.title)} "
+                    f"({escape(citation.source)})[/]",
+                    6,
+                )
+            )
 
 
 def _citations(console: Console, citations: list[Citation]) -> None:
     for citation in citations:
-        console.print(_indented(f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, chars {citation.start}-{citation.end})[/]", 2))
+        console.print(
+            _indented(
+                f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, "
+                f"chars {citation.start}-{citation.end})[/]",
+                2,
+            )
+        )
         console.print(_indented(f"[italic]“{escape(citation.quote)}”[/]", 6))
 
 
@@ -163,8 +199,13 @@ def ingest_progress(console: Console, quiet: bool = False, passages: bool = Fals
     line per file that changed or failed; with `passages`, a second bar
     counts the passages the LLM has read."""
     progress = Progress(
-        TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=quiet,
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
     )
     task = progress.add_task("ingest", total=None)
     callbacks = {}

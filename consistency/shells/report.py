@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..models import AuditReport, Citation, Conflict, ConflictSide
 
@@ -17,7 +17,8 @@ header h1{margin:0;font-size:22px} header p{margin:4px 0 0;color:#c9c9c4}
 main{max-width:1180px;margin:0 auto;padding:20px 32px 48px}
 .conflict{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.12);margin:18px 0;padding:18px 22px}
 .conflict h2{font-size:17px;margin:0 0 6px}
-.badge{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:1px 9px;margin-right:8px;vertical-align:2px}
+.badge{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:1px 9px;margin-right:8px;
+  vertical-align:2px}
 .major{background:#b42318;color:#fff} .minor{background:#f5b400;color:#1d1d1b} .kind{background:#e4e4df;color:#333}
 .explanation{color:#444;margin:0 0 14px}
 .sides{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
@@ -32,7 +33,7 @@ mark{background:#ffe27a;padding:0 2px;border-radius:3px;font-style:normal;font-w
 
 def audit_html(report: AuditReport, title: str = "Conflicts in the sources") -> str:
     by_id = {c.id: c for c in report.citations}
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     summary = (
         f"{len(report.conflicts)} conflict(s) among {report.claims} claims in {report.sources} sources; "
         f"generated {generated}."
@@ -40,8 +41,8 @@ def audit_html(report: AuditReport, title: str = "Conflicts in the sources") -> 
     cards = "\n".join(_conflict(number, conflict, by_id) for number, conflict in enumerate(report.conflicts, start=1))
     body = cards or '<p class="empty">No conflicts found.</p>'
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{html.escape(title)}</title>"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{_STYLE}</style></head><body><header><h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p></header>"
         f"<main>{body}</main></body></html>\n"
     )

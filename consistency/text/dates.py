@@ -17,8 +17,17 @@ from typing import NamedTuple
 from ..errors import InputError
 
 _MONTH_ALIASES = [
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("october", "oct"),
+    ("november", "nov"),
     ("december", "dec"),
 ]
 MONTHS: dict[str, int] = {name: number for number, names in enumerate(_MONTH_ALIASES, start=1) for name in names}
