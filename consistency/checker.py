@@ -46,12 +46,16 @@ from .models import (
     Timings,
     Verdict,
 )
-from .reason.answer import RuleReader
+from .reason.answer import ReadingAnswerer
 from .reason.audit import audit as run_audit
 from .reason.check import RuleJudge
 from .reason.conflicts import RuleComparator
 from .reason.interface import ClaimComparator, ClaimJudge, ClaimSet, Evidence, QuestionReader, SentenceScorer
+from .reason.judge import ReadingJudge
+from .reason.llm_reader import LLMReader
+from .reason.rules import RuleReader
 from .reason.scoring import TermsAndMeaning
+from .reason.typed import TypedReader
 from .text.dates import checked_date
 
 AssembleCallback = Callable[[int, int], None]
@@ -75,8 +79,9 @@ class Checker:
         self.model = model or shared_model()
         self.scorer = scorer or TermsAndMeaning(self.model)
         self.comparator = comparator or RuleComparator()
-        self.reader = reader or RuleReader(self.scorer, self.comparator)
-        self.judge = judge or RuleJudge(self.scorer, self.comparator)
+        self._injected_reader = reader
+        self._readers: dict[str, QuestionReader] = {}
+        self._injected_judge = judge
         self.extractor = extractor or RuleExtractor()
         self._llm: LLM | None = None
         self._llm_problem: str | None = None
@@ -155,26 +160,85 @@ class Checker:
         filters: Filters | None = None,
         on_token: TokenCallback | None = None,
     ) -> Answer:
-        """Answer from the sources. Code finds the answer, its claims and
-        conflicts; the LLM, when there is one, rewrites it in its own words
-        under validation. `on_token` receives the LLM's draft as it streams
+        """Answer from the sources. A reader (the LLM when there is one, else
+        the typed reader) says what each source answers; code verifies every
+        reading and decides agreement and conflicts. `on_token` receives an
+        LLM's draft as it streams, when the rule reader's answer is rewritten
         (unvalidated: for a progress display only)."""
         started = time.perf_counter()
         asked = Question.analyse(validate_question(question))
-        evidence, retrieved = self._evidence(asked.text, top_k, filters), time.perf_counter()
-        answer = self.reader.read(asked, evidence)
-        extracted = time.perf_counter()
-        answer = self._write(answer, on_token)
+        evidence, retrieved = self._evidence(asked, top_k, filters), time.perf_counter()
+        reader = self.reader
+        answer = reader.read(asked, evidence)
+        read = time.perf_counter()
+        reading_llm = answer.timings.generate if answer.timings else 0.0
+        if isinstance(reader, RuleReader):
+            answer = self._write(answer, on_token)  # the rule reader's answer, rewritten by the LLM
+        elif answer.llm is None:
+            answer = self._unavailable(answer)
         done = time.perf_counter()
         timings = Timings(
-            retrieve=retrieved - started, extract=extracted - retrieved, generate=done - extracted, total=done - started
+            retrieve=retrieved - started,
+            extract=read - retrieved - reading_llm,
+            generate=reading_llm + done - read,
+            total=done - started,
         )
         return answer.model_copy(update={"timings": timings})
+
+    def with_reader(self, choice: str) -> Checker:
+        """The same store, models and stages, answering with another reader
+        (llm, typed or rules): how the eval sets readers side by side."""
+        settings = self.settings.model_copy(update={"reader": choice})
+        twin = Checker(
+            settings=settings,
+            model=self.model,
+            scorer=self.scorer,
+            comparator=self.comparator,
+            judge=self._injected_judge,
+        )
+        twin._llm, twin._llm_problem, twin._llm_opened = self.open_llm(), self._llm_problem, True
+        if "store" in vars(self):
+            twin.store = self.store
+        return twin
+
+    @property
+    def reader(self) -> QuestionReader:
+        """The reader answers are read with: the one injected, else the
+        settings' choice (auto: the LLM when one is available, else typed)."""
+        if self._injected_reader is not None:
+            return self._injected_reader
+        choice = self.settings.reader
+        if choice in ("auto", "llm") and self.open_llm() is not None:
+            choice = "llm"
+        elif choice != "rules":
+            choice = "typed"
+        if choice not in self._readers:
+            self._readers[choice] = self._make_reader(choice)
+        return self._readers[choice]
+
+    @property
+    def judge(self) -> ClaimJudge:
+        """The judge claims are checked with: the one injected, else the rules
+        for amounts and the reader's own reading for dates, names and kinds."""
+        if self._injected_judge is not None:
+            return self._injected_judge
+        reader = self.reader
+        evidence_reader = reader.reader if isinstance(reader, ReadingAnswerer) else TypedReader()
+        return ReadingJudge(RuleJudge(self.scorer, self.comparator), evidence_reader, self.scorer)
+
+    def _make_reader(self, choice: str) -> QuestionReader:
+        if choice == "rules":
+            return RuleReader(self.scorer, self.comparator)
+        if choice == "llm":
+            llm = self.open_llm()
+            assert llm is not None
+            return ReadingAnswerer(LLMReader(llm), self.scorer)
+        return ReadingAnswerer(TypedReader(), self.scorer)
 
     def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:
         """Is this claim supported, contradicted or disputed by the sources?"""
         claimed = Question.analyse(validate_question(claim, what="claim"))
-        return self.judge.judge(claimed, self._evidence(claimed.text, top_k, filters))
+        return self.judge.judge(claimed, self._evidence(claimed, top_k, filters))
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         return self._retrieve(validate_question(question), top_k, filters)
@@ -189,10 +253,17 @@ class Checker:
             )
         return self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
 
-    def _evidence(self, text: str, top_k: int | None, filters: Filters | None) -> Evidence:
+    def _evidence(self, question: Question, top_k: int | None, filters: Filters | None) -> Evidence:
         """What both ask and check read: the passages, their sources, the
-        lexical index and the sources' claims."""
-        passages = self._retrieve(text, top_k, filters)
+        lexical index and the sources' claims. A question that names a time
+        ("in October 2022") also reads the best passages of reports from then."""
+        passages = self._retrieve(question.text, top_k, filters)
+        if question.dates and not (filters and (filters.since or filters.until)):
+            seen = {p.id for p in passages}
+            for when in question.dates:
+                dated = (filters or Filters()).model_copy(update={"since": when, "until": _month_after(when)})
+                passages += [p for p in self._retrieve(question.text, top_k, dated) if p.id not in seen]
+                seen = {p.id for p in passages}
         source_ids = [p.source_id for p in passages]
         claims = ClaimSet.of(self.store.claims_of(source_ids))
         return Evidence(
@@ -222,8 +293,12 @@ class Checker:
         llm = self.open_llm()
         if llm is not None:
             return write_answer(answer, llm, on_token)
+        return self._unavailable(answer)
+
+    def _unavailable(self, answer: Answer) -> Answer:
+        """Says in `answer.llm` why no LLM took part, when one was asked for."""
         if self._llm_problem is None:
-            return answer  # --llm none: extractive by choice
+            return answer  # --llm none: no model by choice
         backend = resolve_backend(self.settings.llm)
         unavailable = Generation(
             backend=backend, model=self.settings.llm.model or "default", status="unavailable", note=self._llm_problem
@@ -259,6 +334,16 @@ class Checker:
             embedding_model=MODEL_NAME,
             llm=self.llm_description(),
         )
+
+
+def _month_after(when: str) -> str:
+    """The end of the period a question's date names, a month's slack after it
+    (reports come after the event)."""
+    parts = when.split("-")
+    if len(parts) == 1:
+        return str(int(parts[0]) + 1) + "-01"
+    year, month = int(parts[0]), int(parts[1])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 def _describe(settings: LLMSettings) -> str:

@@ -81,6 +81,10 @@ def _config_file() -> dict:
         raise InputError(f"cannot read the config file {path}: {error}") from None
 
 
+ReaderChoice = Literal["auto", "llm", "typed", "rules"]
+READERS = ("auto", "llm", "typed", "rules")
+
+
 class Settings(BaseModel):
     store: Path = DEFAULT_STORE
     chroma_url: str | None = None
@@ -90,6 +94,9 @@ class Settings(BaseModel):
     # bundled corpus on first use.
     store_is_default: bool = True
     llm: LLMSettings = LLMSettings()
+    # Who reads the evidence: the LLM when one is available (auto), the typed
+    # reader without a model, or the earlier rule reader (for comparison).
+    reader: ReaderChoice = "auto"
 
     @classmethod
     def from_env(cls, store: Path | str | None = None, chroma_url: str | None = None, **llm_flags) -> Settings:
@@ -102,7 +109,14 @@ class Settings(BaseModel):
             max_file_mb=float(os.environ.get("CONSISTENCY_MAX_FILE_MB", DEFAULT_MAX_FILE_MB)),
             store_is_default=chosen_store is None,
             llm=LLMSettings.from_env(**llm_flags),
+            reader=reader_choice(os.environ.get("CONSISTENCY_READER") or "auto"),
         )
+
+
+def reader_choice(value: str) -> ReaderChoice:
+    if value not in READERS:
+        raise InputError(f"unknown reader {value!r}; choose {', '.join(READERS)}")
+    return value  # type: ignore[return-value]
 
 
 def cache_dir() -> Path:

@@ -23,6 +23,19 @@ class Source(BaseModel):
     content_hash: str = Field(description="sha256 of the raw file the source came from")
 
 
+MentionKind = Literal["person", "organisation", "place", "group", "thing", "date"]
+
+
+class Mention(BaseModel):
+    """A name or a date a passage mentions, by its span in the source text."""
+
+    start: int
+    end: int
+    kind: MentionKind
+    text: str
+    key: str = Field(description="what code compares: the folded name, or the ISO date")
+
+
 class Passage(BaseModel):
     """A chunk of a source, with its character span in `Source.text`."""
 
@@ -34,6 +47,7 @@ class Passage(BaseModel):
     text: str
     published: str | None = None
     score: float = 0.0
+    mentions: list[Mention] = Field(default_factory=list, description="names and dates in the passage (read at ingest)")
 
 
 class Quantity(BaseModel):
@@ -51,12 +65,14 @@ class Quantity(BaseModel):
     qualifier: str = Field(description="exact, about, almost, at_least, more_than, up_to, fewer_than, range or vague")
     unit: str | None = Field(None, description="counted thing(s) joined by '+', a currency (USD) or a measure (km, %)")
     things: list[str] = Field(default_factory=list, description="counted things; two or more are counted together")
-    owner: str | None = Field(None, description="whose things, when the phrase says: 'Russian' in '48 Russian drones'")
+    owner: str | None = Field(None, description="whose things, when the phrase says: 'French' in '48 French drones'")
     role: str | None = Field(None, description="launched, shot_down, killed, injured, deployed, pledged, ...")
     equivalent: str | None = Field(None, description="the same amount in another currency, as written")
 
 
-ClaimKind = Literal["numeric", "qualitative"]
+# numeric: an amount; qualitative: a class or description ("an intermediate-range
+# missile"); date: when; entity: who or what by name.
+ClaimKind = Literal["numeric", "qualitative", "date", "entity"]
 
 
 class StatedClaim(BaseModel):
@@ -75,7 +91,9 @@ class StatedClaim(BaseModel):
         description="what is measured or classified: 'drones', 'drones+missiles', 'USD', 'missile class'"
     )
     quantity: Quantity | None = Field(None, description="numeric claims; offsets are into the source text")
-    category: str | None = Field(None, description="qualitative claims: the class asserted, e.g. 'intercontinental'")
+    category: str | None = Field(
+        None, description="qualitative claims: the class asserted, e.g. 'long-range ballistic missile'"
+    )
     claimant: str | None = Field(None, description="who says so, where the sentence names them")
     scope: str | None = Field(
         None, description="the period the amount covers when stated: 'in june', 'daily', 'since ...'"
@@ -123,7 +141,7 @@ class ConflictSide(BaseModel):
 
 
 class Conflict(BaseModel):
-    kind: Literal["numeric", "qualitative"]
+    kind: Literal["numeric", "qualitative", "date", "entity"]
     severity: Literal["minor", "major"]
     summary: str
     explanation: str
@@ -163,6 +181,26 @@ class Timings(BaseModel):
     total: float = 0.0
 
 
+class Reading(BaseModel):
+    """What one source gives as the answer, as it words it, with the
+    citations of the sentences that say so. Code has checked that every
+    number, date and name of `answer` is in those sentences."""
+
+    source: str
+    answer: str
+    citations: list[int]
+    kind: Literal["amount", "date", "name", "text"]
+    about: str | None = Field(None, description="what the source says the answer is about, when it names it")
+
+
+class Ambiguity(BaseModel):
+    """The sources answer about different things that share a name: each
+    reading stands, and none is a conflict."""
+
+    summary: str
+    readings: list[ConflictSide] = Field(description="each thing's answer, with its citations")
+
+
 class Answer(BaseModel):
     question: str
     status: AnswerStatus
@@ -170,6 +208,8 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     claims: list[Claim] = []
     conflicts: list[Conflict] = []
+    readings: list[Reading] = Field([], description="each source's answer, checked by code")
+    ambiguities: list[Ambiguity] = Field([], description="different things that share a name, each answered")
     llm: Generation | None = Field(None, description="absent when no LLM was asked (--llm none)")
     timings: Timings | None = None
     # The code-written conflict and estimate paragraphs, which the LLM's

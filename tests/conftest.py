@@ -73,11 +73,32 @@ def assert_verbatim(checker: Checker, citations) -> None:
         assert squash(citation.quote) in squash(html.unescape(original)), citation.quote
 
 
-def with_llm(checker: Checker, **llm) -> Checker:
-    """Another Checker on the same store, with an LLM."""
+def assert_reading_is_honest(answer: dict) -> None:
+    """What the LLM reader shows is what code verified: each reading's
+    numbers are in the sentences it cites, a rejected reading leaves the
+    answer not_found, and any dropped reading is named with why."""
+    from consistency.text.numbers import number_mentions
+
+    llm = answer["llm"]
+    assert llm["backend"] and llm["prompt"].startswith("read.user@"), llm
+    assert llm["status"] in ("verified", "repaired", "rejected", "skipped"), llm
+    if llm["status"] == "rejected":
+        assert answer["status"] == "not_found" and llm["note"] and llm["draft"]
+    if llm["status"] == "repaired":
+        assert llm["note"] and llm["draft"] and answer["readings"]
+    quotes = {c["id"]: c["quote"] for c in answer["citations"]}
+    for reading in answer["readings"]:
+        cited = " ".join(quotes[n] for n in reading["citations"])
+        stated = number_mentions(cited)
+        assert all(any(forms & other for other in stated) for forms in number_mentions(reading["answer"])), reading
+
+
+def with_llm(checker: Checker, reader: str = "auto", **llm) -> Checker:
+    """Another Checker on the same store, with an LLM (reading the evidence,
+    or, with reader="rules", rewriting the rule reader's answer)."""
     from consistency.config import LLMSettings
 
-    settings = checker.settings.model_copy(update={"llm": LLMSettings(**llm)})
+    settings = checker.settings.model_copy(update={"llm": LLMSettings(**llm), "reader": reader})
     return Checker(settings=settings, model=checker.model)
 
 

@@ -61,7 +61,10 @@ def test_answerable_questions_cite_the_sentence_that_answers(corpus_checker, que
 
 def test_json_output_is_the_contract_plus_llm_and_timings(corpus_checker):
     data = corpus_checker.ask(DRONES).model_dump(mode="json")
-    assert set(data) == {"question", "status", "answer", "citations", "claims", "conflicts", "llm", "timings"}
+    assert set(data) == {
+        "question", "status", "answer", "citations", "claims", "conflicts", "readings", "ambiguities", "llm", "timings"
+    }  # fmt: skip
+    assert {r["source"] for r in data["readings"]} >= {"000_0a8b3b789f3cb1b7", "001_30b2e4f4dd567c59"}
     assert set(data["citations"][0]) == {"id", "source", "title", "quote", "start", "end"}
     assert data["llm"] is None  # --llm none: no model was asked
     assert set(data["timings"]) == {"retrieve", "extract", "generate", "total"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from consistency.extract.claims import extract_claims, find_claimant, find_places, find_scope
+from consistency.extract.claims import extract_claims, find_claimant, find_places, find_scope, nearest_claimant
 from consistency.extract.question import Question
 from consistency.models import Source
 from consistency.text.dates import find_event_date
@@ -61,35 +61,40 @@ def test_numeric_claims_carry_their_sentence_span_and_source_offsets():
     assert claims[0].places == ["kharkiv"] and claims[0].claimant is None
 
 
-def test_missile_classes_are_claims_attributed_to_each_claimant():
-    claims = claims_of(
-        "Ukraine initially described the weapon as an intercontinental ballistic missile, "
-        "but Moscow clarified it as an intermediate-range missile with an 800-kilometer reach."
+def test_the_claimant_of_each_value_is_the_name_nearest_before_it():
+    sentence = (
+        "Kyiv initially described the weapon as an intercontinental ballistic missile, "
+        "but Moscow clarified it as an intermediate-range missile."
     )
-    classes = {(c.category, c.claimant) for c in claims if c.kind == "qualitative"}
-    assert classes == {("intercontinental", "Ukraine"), ("intermediate-range", "Moscow")}
-    mention = claims_of(
-        "The Oreshnik is a weapon based on Russia’s RS-26 Rubezh intercontinental ballistic missile (ICBM) design."
-    )
-    assert [c for c in mention if c.kind == "qualitative"] == []  # a design lineage, not a classification
+    assert nearest_claimant(sentence, sentence.index("an intercontinental")) == "Kyiv"
+    assert nearest_claimant(sentence, sentence.index("an intermediate")) == "Moscow"
 
 
 @pytest.mark.parametrize(
-    ("question", "things", "role"),
+    ("question", "answer_type", "counted", "role", "head"),
     [
-        ("How many drones were used in the record overnight attack?", {"drones"}, "launched"),
-        ("How many drones did Ukraine shoot down?", {"drones"}, "shot_down"),
-        ("How many people were killed in Sumy?", {"people"}, "killed"),
-        ("How many North Korean soldiers are in Russia?", {"troops"}, "deployed"),
+        ("How many drones were used in the record overnight attack?", "amount", ["drone"], "launched", None),
+        ("How many drones did Ukraine shoot down?", "amount", ["drone"], "shot_down", None),
+        ("How many people were killed in Sumy?", "amount", ["people"], "killed", None),
+        ("How many people did the barrage kill and injure?", "amount", ["people"], None, None),
+        ("How many North Korean soldiers are in Russia?", "amount", ["soldier"], None, None),
+        ("When was the cathedral established?", "date", [], None, None),
+        ("Who directed the film Death at a Funeral?", "person", [], None, None),
+        ("Which company recruited the men?", "organisation", [], None, "company"),
+        ("Where did the storm make landfall?", "place", [], None, None),
+        ("What kind of missile hit the city?", "thing", [], None, "missile"),
+        ("What sport is Ronald Powell associated with?", "thing", [], None, "sport"),
     ],
 )
-def test_focus_reads_what_a_question_counts(question, things, role):
-    focus = Question.analyse(question)
-    assert (focus.things, focus.role) == (things, role)
+def test_a_question_is_read_for_its_answer_type_and_what_it_counts(question, answer_type, counted, role, head):
+    asked = Question.analyse(question)
+    assert (asked.answer_type, asked.counted, asked.role, asked.head) == (answer_type, counted, role, head)
 
 
-def test_focus_on_money_distance_and_missile_class():
+def test_money_distance_times_places_and_things_set_apart():
     assert {"USD", "EUR"} <= Question.analyse("How much aid has the US given Ukraine?").units
-    assert "km" in Question.analyse("What range does the Fath-360 have?").units
-    assert Question.analyse("What type of missile hit Dnipro?").classification
-    assert not Question.analyse("Who is the head of GCHQ?").has_focus
+    assert "km" in Question.analyse("What range does the new missile have?").units
+    assert Question.analyse("How many drones did Russia use in its October 2022 barrage?").dates == ["2022-10"]
+    assert Question.analyse("How many people were hurt in Zaporizhzhia?").places == ["zaporizhzhia"]
+    assert Question.analyse("How many missiles, as opposed to drones, were used?").excluded == ["drone"]
+    assert not Question.analyse("Who is the head of the agency?").names_a_measure

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import ARTICLE, CORPUS, assert_generation_is_honest, write
+from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 
 DRONES = "How many drones were used in the record overnight attack?"
 
@@ -216,8 +216,7 @@ def test_ask_with_a_local_gguf_by_path(corpus_store, smollm_path):
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["llm"]["backend"] == "local" and answer["llm"]["model"] == smollm_path.stem
-    extractive = json.loads(run("ask", DRONES, "--store", str(corpus_store), "--json").stdout)
-    assert_generation_is_honest(answer["llm"], answer["answer"], extractive["answer"])
+    assert_reading_is_honest(answer)
     assert set(answer["timings"]) == {"retrieve", "extract", "generate", "total"}
 
 

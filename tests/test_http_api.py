@@ -25,7 +25,7 @@ from consistency import Checker
 from consistency.server.common import IngestRoots
 from consistency.server.http import create_app
 
-from .conftest import ARTICLE, CORPUS, assert_generation_is_honest, write
+from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 from .server_process import free_port, running_server
 from .test_cli import DRONES, cli_env, run
 
@@ -87,12 +87,10 @@ def test_concurrent_questions_with_a_real_local_llm_are_all_answered_honestly(st
         )
     answers = [reply.json() for reply in replies]
     assert [reply.status_code for reply in replies] == [200, 200, 200]
-    assert [a["status"] for a in answers] == ["conflict", "conflict", "not_found"]
-    with Checker(store=store) as extractive:
-        for question, answer in zip(questions[:2], answers[:2], strict=True):
-            assert answer["llm"]["backend"] == "local"
-            assert_generation_is_honest(answer["llm"], answer["answer"], extractive.ask(question).answer)
-    assert answers[2]["llm"]["status"] == "skipped"  # nothing to write: the model is not asked
+    assert answers[2]["status"] == "not_found"  # what the tiny model reads in the others is its own
+    for answer in answers:
+        assert answer["llm"]["backend"] == "local"
+        assert_reading_is_honest(answer)
 
 
 def _without_timings(answer: dict) -> dict:

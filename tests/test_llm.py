@@ -105,8 +105,8 @@ def assert_shown_text_is_verified(answer):
 
 @pytest.mark.slow
 def test_ask_with_the_local_model_keeps_the_codes_facts(corpus_checker, smollm_path):
-    checker = with_llm(corpus_checker, backend="local", model_path=smollm_path, n_ctx=2048)
-    extractive = corpus_checker.ask(DRONES)
+    checker = with_llm(corpus_checker, reader="rules", backend="local", model_path=smollm_path, n_ctx=2048)
+    extractive = corpus_checker.with_reader("rules").ask(DRONES)
     answer = checker.ask(DRONES)
     assert answer.llm.backend == "local" and answer.llm.model == smollm_path.stem
     assert answer.llm.prompt.startswith("answer.user@")
@@ -169,10 +169,12 @@ def llama_server(smollm_path, tmp_path_factory):
 
 @pytest.mark.slow
 def test_openai_compatible_backend_against_a_real_server(corpus_checker, llama_server):
-    checker = with_llm(corpus_checker, backend="openai-compatible", base_url=llama_server, model="smollm2", timeout=60)
+    checker = with_llm(
+        corpus_checker, reader="rules", backend="openai-compatible", base_url=llama_server, model="smollm2", timeout=60
+    )
     answer = checker.ask(DRONES)
     assert answer.llm.backend == "openai-compatible" and answer.llm.model == "smollm2"
-    extractive = corpus_checker.ask(DRONES)
+    extractive = corpus_checker.with_reader("rules").ask(DRONES)
     assert_generation_is_honest(answer.llm.model_dump(), answer.answer, extractive.answer)
     assert_same_facts(answer, extractive)
     assert_shown_text_is_verified(answer)

@@ -46,7 +46,8 @@ def test_a_verbatim_item_becomes_a_claim_with_its_sentence_span():
         claimant="Ukraine's air force",
     )
     claim = _verified_claim(source, passage, item)
-    assert claim.kind == "qualitative" and claim.measure == "missile class" and claim.category == "intercontinental"
+    assert claim.kind == "qualitative" and claim.measure == measure_name("missile type")
+    assert claim.category == "intercontinental ballistic missile"
     assert claim.claimant == "Ukraine's air force"
     assert TEXT[claim.start : claim.end] == claim.sentence and claim.sentence.startswith("Ukraine's air force said")
 
@@ -123,12 +124,7 @@ def test_free_values_are_kept_but_never_flagged():
 
 
 def test_attribute_names_are_normalised():
-    assert (
-        measure_name("type of missile")
-        == measure_name("Missile type")
-        == measure_name("missile class")
-        == "missile class"
-    )
+    assert measure_name("type of missile") == measure_name("Missile type") == measure_name("class of missile")
     assert measure_name("cause of the blast") == measure_name("blast cause")
 
 
@@ -182,9 +178,13 @@ def injected_checker(tmp_path_factory) -> Checker:
 def test_an_injected_instruction_changes_no_fact(injected_checker, corpus_checker, smollm_path):
     question = "How many drones were used in the record overnight attack?"
     clean = corpus_checker.ask(question)
-    for checker in (injected_checker, with_llm(injected_checker, backend="local", model_path=smollm_path, n_ctx=2048)):
-        answer = checker.ask(question)
-        assert (answer.status, answer.claims, answer.conflicts) == (clean.status, clean.claims, clean.conflicts)
+    typed = injected_checker.ask(question)
+    assert (typed.status, typed.claims, typed.conflicts) == (clean.status, clean.claims, clean.conflicts)
+    # With a (tiny, real) LLM reading, what it reads may differ, but the
+    # injected sentence is never put before it, never cited, never a figure.
+    read = with_llm(injected_checker, backend="local", model_path=smollm_path, n_ctx=2048).ask(question)
+    for answer in (typed, read):
         assert "1,000,000" not in answer.answer
         assert all("ignore previous instructions" not in c.quote for c in answer.citations)
+        assert all(reading.source != "injection" for reading in answer.readings)
     assert injected_checker.check("1,000,000 drones were used in the record overnight attack").verdict == "contradicted"

@@ -19,26 +19,26 @@ def only(text: str):
 @pytest.mark.parametrize(
     ("text", "low", "high", "qualifier", "unit"),
     [
-        ("A record 539 Iran-designed drones were used.", 539, 539, "exact", "drones"),
-        ("swarms of 500 drones and missiles intended", 500, 500, "exact", "drones+missiles"),
-        ("estimated that 11,000 to 12,000 North Korean troops could be in Russia", 11_000, 12_000, "range", "troops"),
-        ("between 20 and 30 drones were shot down", 20, 30, "range", "drones"),
-        ("more than 10,000 North Korean soldiers are deployed", 10_000, math.inf, "more_than", "troops"),
+        ("A record 539 Iran-designed drones were used.", 539, 539, "exact", "drone"),
+        ("swarms of 500 drones and missiles intended", 500, 500, "exact", "drone+missile"),
+        ("estimated that 11,000 to 12,000 North Korean troops could be in Russia", 11_000, 12_000, "range", "troop"),
+        ("between 20 and 30 drones were shot down", 20, 30, "range", "drone"),
+        ("more than 10,000 North Korean soldiers are deployed", 10_000, math.inf, "more_than", "soldier"),
         ("at least 11 Yemenis who returned", 11, math.inf, "at_least", "people"),
-        ("up to 8,000 North Korean troops could soon join", 0, 8_000, "up_to", "troops"),
-        ("fewer than 50 tanks remain", 0, 50, "fewer_than", "tanks"),
-        ("approximately 1,200 casualties daily", 1_080, 1_320, "about", "casualties"),
-        ("almost 80 ballistic missiles", 72, 80, "almost", "missiles"),
-        ("Hundreds of Yemeni men have been recruited", 200, 1_999, "vague", "people"),
-        ("three Patriot systems to Kyiv", 3, 3, "exact", "systems"),
-        ("a dozen drones", 12, 12, "exact", "drones"),
+        ("up to 8,000 North Korean troops could soon join", 0, 8_000, "up_to", "troop"),
+        ("fewer than 50 tanks remain", 0, 50, "fewer_than", "tank"),
+        ("approximately 1,200 casualties daily", 1_080, 1_320, "about", "casualty"),
+        ("almost 80 ballistic missiles", 72, 80, "almost", "missile"),
+        ("Hundreds of Yemeni men have been recruited", 200, 1_999, "vague", "man"),
+        ("three Patriot systems to Kyiv", 3, 3, "exact", "system"),
+        ("a dozen drones", 12, 12, "exact", "drone"),
         ("a $2.2 billion aid package", 2.2e9, 2.2e9, "exact", "USD"),
         ("about $175bn in assistance", 157.5e9, 192.5e9, "about", "USD"),
         ("with its 120-kilometer range", 120, 120, "exact", "km"),
         ("an 800-kilometer reach", 800, 800, "exact", "km"),
         ("a 150-kilogram warhead", 150, 150, "exact", "kg"),
         ("spending over 2% of GDP", 2, math.inf, "more_than", "%"),
-        ("repelled 68 counterattacks in the area", 68, 68, "exact", "counterattacks"),
+        ("repelled 68 counterattacks in the area", 68, 68, "exact", "counterattack"),
     ],
 )
 def test_amounts_become_intervals_with_units(text, low, high, qualifier, unit):
@@ -51,10 +51,28 @@ def test_breakdown_is_two_claims_and_aggregate_is_one():
     breakdown = find_quantities(
         "A record 539 Iran-designed drones as well as 11 cruise and ballistic missiles were used"
     )
-    assert [(q.point, q.things) for q in breakdown] == [(539, ["drones"]), (11, ["missiles"])]
-    assert only("swarms of 500 drones and missiles").things == ["drones", "missiles"]
+    assert [(q.point, q.things) for q in breakdown] == [(539, ["drone"]), (11, ["missile"])]
+    assert only("swarms of 500 drones and missiles").things == ["drone", "missile"]
     separate = find_quantities("84 cruise missiles and 24 drones attacked civilians")
-    assert [q.things for q in separate] == [["missiles"], ["drones"]]
+    assert [q.things for q in separate] == [["missile"], ["drone"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "things"),
+    [
+        # What is counted is read from the phrase, whatever the corpus is about.
+        ("Officials counted 1,204 ballots and 30 spoiled papers", ["ballot"]),
+        ("the company cut 4,500 jobs last quarter", ["job"]),
+        ("fewer than 50 tanks remain", ["tank"]),
+        ("a 10,000-strong force", ["people"]),
+        ("at least 11 Yemenis who returned", ["people"]),
+        ("16 wounded", ["people"]),  # a participle counts by its role: the wounded are people
+        ("three Patriot systems to the front", ["system"]),
+        ("120 flights and 14 trains were cancelled", ["flight"]),
+    ],
+)
+def test_the_counted_thing_is_the_head_noun_after_the_number(text, things):
+    assert find_quantities(text)[0].things == things
 
 
 def test_a_currency_with_its_conversion_in_brackets_is_one_claim():
@@ -83,8 +101,8 @@ def test_roles_come_from_the_nearest_verb():
     assert [(q.role, q.things) for q in sumy] == [("killed", ["people"]), ("injured", ["people"])]
     downed = find_quantities("Out of 83 Russian (and Iranian imported) missiles fired, 45 were shot down")
     assert [(q.point, q.role, q.things) for q in downed] == [
-        (83, "launched", ["missiles"]),
-        (45, "shot_down", ["missiles"]),
+        (83, "launched", ["missile"]),
+        (45, "shot_down", ["missile"]),
     ]
 
 

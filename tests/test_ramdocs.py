@@ -303,13 +303,12 @@ def test_a_population_question_flags_the_planted_figure(e2e_report):
     assert population.exact_match
 
 
-def test_a_misinformed_name_is_quoted_as_an_answer(e2e_report):
-    # Current behaviour, a known gap: names are not compared, so the planted
-    # director is quoted beside the right one with no conflict.
+def test_a_misinformed_name_is_flagged_as_a_conflict(e2e_report):
+    # Names are compared: the planted director stands against the right one.
     film = e2e_report.rows[2]
     assert film.gold_found == [True]
-    assert film.wrong_as_answer == ["Quentin Tarantino"]
-    assert not film.predicted_conflict and film.expected_conflict
+    assert film.wrong_flagged == ["Quentin Tarantino"] and film.wrong_as_answer == []
+    assert film.predicted_conflict and film.expected_conflict
 
 
 def test_a_refused_document_is_recorded_and_the_row_still_answers(e2e_report):
@@ -321,8 +320,8 @@ def test_a_refused_document_is_recorded_and_the_row_still_answers(e2e_report):
 
 def test_e2e_report(e2e_report):
     assert e2e_report.conflict_precision == 1.0
-    assert e2e_report.conflict_recall == pytest.approx(2 / 3)  # the planted director is not compared
-    assert e2e_report.conflict_f1 == pytest.approx(0.8)
+    assert e2e_report.conflict_recall == 1.0
+    assert e2e_report.conflict_f1 == 1.0
     assert e2e_report.seconds > 0
     assert all(r.seconds >= r.ingest_seconds + r.ask_seconds > 0 for r in e2e_report.rows)
     assert all(r.llm is None for r in e2e_report.rows)  # --llm none (conftest)

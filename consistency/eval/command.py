@@ -4,6 +4,7 @@ output. Kept out of cli.py so that the CLI stays a list of commands."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def gold(
     claims: Path | None,
     corpus: Path | None,
     baseline: bool,
+    readers: list[str],
     limit: int | None,
     report_dir: Path | None,
     as_json: bool,
@@ -46,7 +48,9 @@ def gold(
         )
     _ingest_corpus(checker, corpus or bundled_path("corpus"), err, quiet=as_json)
     with render_eval.progress(err, quiet=as_json) as progress:
-        report = evaluate(checker, gold_file, claims, baseline=baseline, limit=limit, progress=progress)
+        report = evaluate(
+            checker, gold_file, claims, baseline=baseline, readers=readers or None, limit=limit, progress=progress
+        )
     written = eval_report.write(report, report_dir, _report_name(report)) if report_dir else None
     if as_json:
         print(report.model_dump_json(indent=2))
@@ -71,16 +75,30 @@ def _report_name(report) -> str:
     return f"eval-{when}-{llm}" + ("-baseline" if len(report.runs) > 1 else "")
 
 
-def ramdocs(path: Path, llm_flags: dict, limit: int | None, as_json: bool, out: Console, err: Console) -> None:
-    """Each row of a RAMDocs file in a store of its own (consistency.ramdocs)."""
+def _advance(step: Callable[[], None]) -> Callable[[object], None]:
+    return lambda _: step()
+
+
+def ramdocs(
+    path: Path, llm_flags: dict, readers: list[str], limit: int | None, as_json: bool, out: Console, err: Console
+) -> None:
+    """Each row of a RAMDocs file in a store of its own (consistency.ramdocs),
+    once per reader asked for."""
     from .ramdocs import load_rows, run_ramdocs
 
     rows = spread(load_rows(path), limit)
-    settings = Settings.from_env(None, None, **llm_flags)
+    base = Settings.from_env(None, None, **llm_flags)
+    reports = {}
     with render_eval.progress(err, quiet=as_json) as progress:
-        step = progress(f"RAMDocs rows ({path.name})", len(rows))
-        report = run_ramdocs(rows, settings, on_row=lambda _: step())
+        for reader in readers or [base.reader]:
+            settings = base.model_copy(update={"reader": reader})
+            step = progress(f"RAMDocs rows ({path.name}, reader {reader})", len(rows))
+            reports[reader] = run_ramdocs(rows, settings, on_row=_advance(step))
     if as_json:
-        print(report.model_dump_json(indent=2))
-    else:
+        print(
+            "{" + ", ".join(f'"{name}": {report.model_dump_json(indent=2)}' for name, report in reports.items()) + "}"
+        )
+        return
+    for name, report in reports.items():
+        out.print(f"[bold]reader {name}[/]")
         out.print(report.summary(), highlight=False)

@@ -460,18 +460,24 @@ def evaluate(
     claims: Path | None,
     *,
     baseline: bool = False,
+    readers: list[str] | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
 ) -> EvalReport:
-    """Runs the gold set (and claims) through our pipeline and, when asked,
-    through the plain llama-index baseline on the same store, embeddings
-    and LLM. The store must already hold the corpus the gold set is about."""
+    """Runs the gold set (and claims) through our pipeline, once per reader
+    asked for (`readers`: llm, typed, rules; default: the checker's own), and,
+    when asked, through the plain llama-index baseline on the same store,
+    embeddings and LLM. The store must already hold the gold set's corpus."""
     started = time.perf_counter()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     items = spread(load_jsonl(gold, GoldItem), limit)
     gold_claims = spread(load_jsonl(claims, GoldClaim), limit) if claims else []
     llm = checker.llm_description() if checker.open_llm() else "none (extractive)"
-    runs = [_run_system("consistency", llm, items, gold_claims, checker.ask, checker.check, progress)]
+    runs = []
+    for reader in readers or [""]:
+        system = checker.with_reader(reader) if reader else checker
+        name = f"consistency[{_reader_name(system)}]"
+        runs.append(_run_system(name, llm, items, gold_claims, system.ask, system.check, progress))
     if baseline:
         from .baseline import Baseline  # imports llama-index: only when asked
 
@@ -486,6 +492,10 @@ def evaluate(
         seconds=time.perf_counter() - started,
         runs=runs,
     )
+
+
+def _reader_name(checker: Checker) -> str:
+    return getattr(checker.reader, "name", type(checker.reader).__name__)
 
 
 def spread(items: list, limit: int | None) -> list:

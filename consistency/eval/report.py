@@ -52,7 +52,7 @@ def columns(report: EvalReport) -> list[tuple[str, Metrics]]:
     cols = []
     for run in report.runs:
         cols.append((f"{run.system} · {run.llm}", run.total))
-        if run.system == "consistency":
+        if run.system.startswith("consistency"):
             cols.append((f"{run.system} · held-out only", run.held_out))
     return cols
 

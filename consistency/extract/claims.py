@@ -1,8 +1,12 @@
-"""Sources -> claims: every amount a sentence states, and the weapon
-classifications that sources dispute, each with who says so.
+"""Sources -> claims: every amount a sentence states, with who says so, the
+period it covers, the places and the date of the event.
 
-Rules only (the LLM extractor of issue 4 adds to these): the whole bundled
-corpus takes a fraction of a second.
+Rules only: the whole bundled corpus takes a fraction of a second. What a
+sentence says about the kind or identity of something is read elsewhere:
+by the readers when a question asks for it, and by the LLM extractor
+(`ingest --extract llm`) for the audit. Nothing here knows any corpus's
+names: claimants, places and counted things are read from the shape of the
+words and the general lexicon.
 """
 
 from __future__ import annotations
@@ -12,83 +16,30 @@ import re
 
 from ..models import Passage, Quantity, Source, StatedClaim
 from ..text.dates import MONTH_NAMES, find_event_date
+from ..text.lexicon import BODIES, CUMULATIVE_WORDS, INSTRUCTION, NOT_NAMES, PHRASE_ENDS, RATE_WORDS, SAYING, singular
 from ..text.sentences import sentence_spans
 from .quantities import find_quantities
 
-# Measures that are worth comparing across sources. Bare percentages and
-# distances are kept too: a question may ask for them.
-_SAYING = (
-    r"said|says|say|claimed|claims|claim|reported|reports|estimated|estimates|told|stated|announced|"
-    r"confirmed|described|insisted|alleged|according"
-)
-# A name, and the body it speaks for: "Ukraine’s air force", "Russian state media".
-_BODIES = (
-    r"air force|military|officials|ministry|government|army|spokes(?:man|woman|person)|intelligence|"
-    r"state media|media|forces|sources|navy"
-)
+# A name, and the body it speaks for: "the country’s air force", "state media".
 _NAME = (
     rf"(?:the\s+)?(?:[A-Z][\w’'.-]*)(?:\s+(?:(?:of|for|the|and)\s+){{0,2}}[A-Z][\w’'.-]*){{0,5}}"
-    rf"(?:’s|'s)?(?:\s+(?:{_BODIES}))?"
+    rf"(?:’s|'s)?(?:\s+(?:{BODIES}))?"
 )
 _ACCORDING = re.compile(rf"according to\s+({_NAME})", re.UNICODE)
-_WHICH_SAYS = re.compile(rf"({_NAME}),\s+(?:which|who)\s+(?:\w+ly\s+)?(?:{_SAYING})\b", re.UNICODE)
-_SUBJECT_SAYS = re.compile(rf"({_NAME})\s+(?:\w+ly\s+)?(?:has\s+|had\s+|have\s+)?(?:{_SAYING})\b", re.UNICODE)
-
-_NOT_NAMES = {
-    "It",
-    "This",
-    "That",
-    "He",
-    "She",
-    "They",
-    "We",
-    "I",
-    "Reports",
-    "Officials",
-    "The",
-    "A",
-    "An",
-    "But",
-    "And",
-    "However",
-    "Meanwhile",
-}
-
-# Qualitative: the class of a missile, which sources dispute (ICBM vs
-# intermediate-range). Medium and intermediate range are reported as one.
-_MISSILE_CLASSES = [
-    ("intercontinental", r"intercontinental ballistic missile|\bICBM\b"),
-    ("intermediate-range", r"(?:intermediate|medium)[- ]range(?: ballistic)? missile|\bIRBM\b|\bMRBM\b"),
-    ("short-range", r"(?:short|close)[- ]range(?: ballistic)? missile"),
-]
-# A sentence that classifies a weapon, not one that merely mentions a class
-# ("a weapon based on the RS-26 ICBM design").
-_CLASSIFYING = re.compile(
-    r"\b(?:described|descri\w+ "
-    r"it|labell?ed|called|identified|clarified|characteri[sz]ed|concluded|speculated|confirmed|"
-    r"tested|launched|was an?|was likely|is an?|used (?:was|an?))\b",
-    re.IGNORECASE,
+_WHICH_SAYS = re.compile(rf"({_NAME}),\s+(?:which|who)\s+(?:\w+ly\s+)?(?:{SAYING})\b", re.UNICODE)
+_SUBJECT_SAYS = re.compile(
+    rf"({_NAME})\s+(?:\w+ly\s+)?(?:has\s+|had\s+|have\s+)?(?:initially\s+)?(?:{SAYING})\b", re.UNICODE
 )
-_BASED_ON = re.compile(r"\bbased on\b[^.]*$", re.IGNORECASE)
-
-
-# Text addressed to a language model, not to readers: a prompt injection
-# planted in a source. It is nobody's claim and never evidence.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|your|other)\s+(?:instructions|prompts?|rules)\b"
-    r"|\b(?:AI|language model|LLM|assistant|chatbot)s?\s*(?:reading this|summari[sz]ing this)\b"
-    r"|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:AI|LLM|language model|assistant)s?\b"
-    r"|\bsystem prompt\b",
-    re.IGNORECASE,
-)
+_CAPITALISED = re.compile(r"\b(?:[A-Z][\w’'.-]+)(?:\s+[A-Z][\w’'.-]+)*")
 
 
 def is_instruction(sentence: str) -> bool:
-    return bool(_INSTRUCTION.search(sentence))
+    """Text addressed to a language model (a prompt injection in a source)."""
+    return bool(INSTRUCTION.search(sentence))
 
 
 class RuleExtractor:
-    """The rules alone: amounts and classifications, a fraction of a second
+    """The rules alone: amounts with their context, a fraction of a second
     for a whole corpus (the `ClaimExtractor` ingest uses by default)."""
 
     label: str | None = None
@@ -112,8 +63,8 @@ def extract_claims(source: Source) -> list[StatedClaim]:
         for quantity in quantities:
             if quantity.unit is None:
                 continue
-            claims.append(_numeric(source, start, end, sentence, quantity, claimant, scope))
-        claims.extend(_qualitative(source, start, end, sentence, claimant))
+            claims.append(_numeric(source, start, end, quantity, claimant, scope))
+        claims.extend(contrasted_kinds(source, start, end))
     source_places = sorted(find_places(source.text))
     for claim in claims:
         claim.places = sorted(find_places(claim.sentence))
@@ -122,25 +73,53 @@ def extract_claims(source: Source) -> list[StatedClaim]:
     return claims
 
 
-# "in Sumy", "over the Kursk region", "the city of Dnipro", "targeted Kyiv":
-# where an event happened tells two events apart.
+# "in X", "over the X region", "the city of X", "targeted X": where an event
+# happened tells two events apart. Read from the prepositions, not from a
+# list of places.
 _PLACE = re.compile(
     r"\b(?:in|at|near|over|across|into|targeting|targeted|struck|hit|city of|region of|town of|port of)\s+(?:the\s+)?"
     r"((?:[A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?)(?:’s|'s)?"
-    r"|((?:[A-Z][\w-]+))(?:’s|'s)?\s+(?:region|city|oblast|province|district|port)\b"
+    r"|((?:[A-Z][\w-]+))(?:’s|'s)?\s+(?:region|city|oblast|province|district|port|county|state)\b"
+)
+_NOT_PLACES = frozenset(MONTH_NAMES.split("|")) | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday the january".split()
 )
 
 
-_NOT_PLACES = set(MONTH_NAMES.split("|")) | {
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "the",
-}
+# "A described the weapon as X, but B clarified it as Y": two descriptions of
+# one thing, each attributed, in one sentence.
+_ATTRIBUTING = re.compile(
+    rf"\b(?:{SAYING}|clarified|called|labell?ed|identified|characteri[sz]ed|concluded|speculated)\b"
+)
+_DESCRIBED_AS = re.compile(r"\b(?:as|was|is|were|be)\s+(?:an?|the)\s+")
+
+
+def contrasted_kinds(source: Source, start: int, end: int) -> list[StatedClaim]:
+    """Kinds of one thing that a sentence attributes to different claimants
+    ("A described it as an X missile, but B clarified it as a Y missile"):
+    qualitative claims the audit compares like any other."""
+    sentence = source.text[start:end]
+    if len(_ATTRIBUTING.findall(sentence)) < 2:
+        return []
+    by_head: dict[str, list[tuple[int, str]]] = {}
+    for match in _DESCRIBED_AS.finditer(sentence):
+        words: list[str] = []
+        for word in re.finditer(r"[\w’'-]+|[^\w\s]", sentence[match.end() : match.end() + 80]):
+            if not word.group()[0].isalnum() or word.group().lower() in PHRASE_ENDS or len(words) == 4:
+                break
+            words.append(word.group())
+        if len(words) > 1 and words[-1].islower():
+            by_head.setdefault(singular(words[-1]), []).append((match.start(), " ".join(words)))
+    claims = []
+    for head, found in by_head.items():
+        if len(found) < 2:
+            continue
+        for offset, value in found:
+            who = nearest_claimant(sentence, offset)
+            claims.append(
+                stated_claim(source, start, end, offset, head, kind="qualitative", category=value, claimant=who)
+            )
+    return claims
 
 
 def find_places(text: str) -> set[str]:
@@ -149,15 +128,8 @@ def find_places(text: str) -> set[str]:
 
 
 _SCOPES = [
-    (
-        "rate",
-        re.compile(
-            r"\b(?:daily|a day|per day|each day|every day|a week|per week|weekly|monthly|a month|per "
-            r"month|annually|a year|per year|every week)\b",
-            re.I,
-        ),
-    ),
-    ("cumulative", re.compile(r"\b(?:since|so far|in total|to date|over the (?:past|last)|altogether|in all)\b", re.I)),
+    ("rate", re.compile(rf"\b(?:{RATE_WORDS})\b", re.I)),
+    ("cumulative", re.compile(rf"\b(?:{CUMULATIVE_WORDS})\b", re.I)),
     (
         "period",
         re.compile(
@@ -171,9 +143,8 @@ _SCOPES = [
 
 def group_keys(claim: StatedClaim) -> list[str]:
     """The groups within which a claim can conflict with others: each counted
-    thing ("500 drones and missiles" is in both drones and missiles), else
-    its unit, else its measure. Stored as flags so neighbours are found
-    inside a group."""
+    thing ("500 drones and missiles" is in both), else its unit, else its
+    measure. The audit finds neighbours inside a group."""
     if claim.quantity is None:
         return ["measure_" + re.sub(r"\W+", "_", claim.measure)]
     if claim.quantity.things:
@@ -183,7 +154,7 @@ def group_keys(claim: StatedClaim) -> list[str]:
 
 def find_scope(sentence: str) -> str | None:
     """The period an amount covers, when the sentence says: 'in june' (a
-    month's total), 'daily' (a rate), 'cumulative'. None: one event."""
+    month's total), 'rate' (daily), 'cumulative' (since). None: one event."""
     for kind, pattern in _SCOPES:
         match = pattern.search(sentence)
         if match:
@@ -197,21 +168,33 @@ def find_claimant(sentence: str) -> str | None:
         match = pattern.search(sentence)
         if match:
             name = re.sub(r"^(?:the|The)\s+", "", match.group(1)).strip(" ,")
-            if name and name.split()[0] not in _NOT_NAMES:
+            if name and name.split()[0] not in NOT_NAMES:
                 return name
     return None
 
 
-def _claim_id(source: Source, start: int, offset: int, measure: str) -> str:
+def nearest_claimant(sentence: str, position: int) -> str | None:
+    """In "A described it as X, but B clarified it as Y", each value has its
+    own claimant: the nearest name before it in the same clause."""
+    clause_start = max(sentence.rfind(",", 0, position), sentence.rfind(";", 0, position)) + 1
+    names = [
+        m.group()
+        for m in _CAPITALISED.finditer(sentence[clause_start:position])
+        if m.group().split()[0] not in NOT_NAMES
+    ]
+    return names[0] if names else None
+
+
+def claim_id(source: Source, start: int, offset: int, measure: str) -> str:
     digest = hashlib.sha1(f"{source.content_hash}:{start}:{offset}:{measure}".encode()).hexdigest()[:10]
     return f"{source.id}~{digest}"
 
 
-def _stated(source: Source, start: int, end: int, offset: int, measure: str, **fields) -> StatedClaim:
+def stated_claim(source: Source, start: int, end: int, offset: int, measure: str, **fields) -> StatedClaim:
     """A claim of the sentence source.text[start:end]; `offset` is where in
     the sentence it is stated (ids stay stable while the source does)."""
     return StatedClaim(
-        id=_claim_id(source, start, offset, measure),
+        id=claim_id(source, start, offset, measure),
         source_id=source.id,
         title=source.title,
         published=source.published,
@@ -224,64 +207,10 @@ def _stated(source: Source, start: int, end: int, offset: int, measure: str, **f
 
 
 def _numeric(
-    source: Source, start: int, end: int, sentence: str, quantity: Quantity, claimant: str | None, scope: str | None
+    source: Source, start: int, end: int, quantity: Quantity, claimant: str | None, scope: str | None
 ) -> StatedClaim:
     in_source = quantity.model_copy(update={"start": start + quantity.start, "end": start + quantity.end})
     measure = "+".join(sorted(quantity.things)) if quantity.things else quantity.unit or "amount"
-    return _stated(
+    return stated_claim(
         source, start, end, quantity.start, measure, kind="numeric", quantity=in_source, claimant=claimant, scope=scope
     )
-
-
-def _qualitative(source: Source, start: int, end: int, sentence: str, claimant: str | None) -> list[StatedClaim]:
-    claims = []
-    for category, pattern in _MISSILE_CLASSES:
-        for match in re.finditer(pattern, sentence, re.IGNORECASE):
-            before = sentence[: match.start()]
-            if _BASED_ON.search(before) or not _CLASSIFYING.search(sentence):
-                continue
-            who = _nearest_claimant(sentence, match.start()) or claimant
-            claims.append(
-                _stated(
-                    source,
-                    start,
-                    end,
-                    match.start(),
-                    "missile class",
-                    kind="qualitative",
-                    category=category,
-                    claimant=who,
-                )
-            )
-    return claims
-
-
-def missile_class(text: str) -> str | None:
-    """The missile class a phrase names ("an ICBM" -> intercontinental)."""
-    return next((category for category, pattern in _MISSILE_CLASSES if re.search(pattern, text, re.IGNORECASE)), None)
-
-
-# Classes that exclude one another: only these are compared. A value read by
-# the LLM outside them ("Oreshnik", "a new missile") is kept as a claim but
-# never flagged, since "Oreshnik" and "intermediate-range" can both be true.
-EXCLUSIVE_CATEGORIES = {"missile class": {category for category, _ in _MISSILE_CLASSES}}
-
-
-def qualitative_claim(
-    source: Source, start: int, end: int, offset: int, measure: str, category: str, claimant: str | None
-) -> StatedClaim:
-    """A classification stated in the sentence source.text[start:end]."""
-    return _stated(source, start, end, offset, measure, kind="qualitative", category=category, claimant=claimant)
-
-
-def _nearest_claimant(sentence: str, position: int) -> str | None:
-    """In "Ukraine described it as an ICBM, but Moscow clarified it as an
-    intermediate-range missile", each class has its own claimant: the
-    nearest name before it in the same clause."""
-    clause_start = max(sentence.rfind(",", 0, position), sentence.rfind(";", 0, position)) + 1
-    clause = sentence[clause_start:position]
-    names = re.findall(
-        r"\b(?:Ukrain\w*|Russia\w*|Moscow|Kyiv|Kremlin|Putin|Zelensk\w*|analysts?|officials?|Pentagon)(?:\s+(?:officials|President\s+\w+(?:\s+\w+)?))?",
-        clause,
-    )
-    return names[0] if names else None

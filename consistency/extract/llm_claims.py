@@ -25,7 +25,7 @@ from ..models import Passage, Source, StatedClaim
 from ..text.dates import find_event_date
 from ..text.sentences import sentence_spans
 from ..text.terms import terms
-from .claims import RuleExtractor, find_claimant, find_places, missile_class, qualitative_claim
+from .claims import RuleExtractor, find_claimant, find_places, stated_claim
 
 # Enough for the longest reply the schema allows, even at a token per character.
 MAX_EXTRACT_TOKENS = 1100
@@ -196,8 +196,15 @@ def _verified_claim(source: Source, passage: Passage, item: ExtractedItem) -> St
     claimant = (
         item.claimant.strip() if item.claimant and _contains(text, item.claimant.strip()) else find_claimant(text)
     )
-    claim = qualitative_claim(
-        source, start, end, position - start, attribute, missile_class(value) or _category(value), claimant
+    claim = stated_claim(
+        source,
+        start,
+        end,
+        position - start,
+        attribute,
+        kind="qualitative",
+        category=_category(value),
+        claimant=claimant,
     )
     claim.places = sorted(find_places(text))
     claim.event_date = find_event_date(text)
@@ -207,15 +214,13 @@ def _verified_claim(source: Source, passage: Passage, item: ExtractedItem) -> St
 
 def measure_name(attribute: str) -> str:
     """A comparable name for an attribute: "type of missile", "missile
-    type" and "missile class" are one."""
+    type" and "class of missile" are one."""
     names = set()
     for word in re.findall(r"[a-z]+", attribute.lower()):
         if word in _KIND_WORDS:
             names.add("type")
         elif word not in _FILLER:
             names.update(terms(word) or [word])
-    if "missil" in names and "type" in names:
-        return "missile class"
     return " ".join(sorted(names))
 
 

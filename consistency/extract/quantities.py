@@ -4,12 +4,15 @@ unit, the counted things, a qualifier and a role.
 Numbers are compared by code, never by a model, so this parser is the
 ground truth that conflicts are decided on. It is deliberately rule-based:
 fast (the whole corpus in well under a second), deterministic, and total
-(it never raises, whatever the text).
+(it never raises, whatever the text). What is counted is read from the
+words, not looked up: the head noun of the phrase after the number, in its
+singular, whatever the corpus is about.
 
-    "swarms of 500 drones and missiles"  -> 500, things (drones, missiles) counted together
-    "539 Iran-designed drones"           -> 539 drones
-    "11,000 to 12,000 North Korean troops" -> [11000, 12000] troops, range
-    "more than 330 missiles"             -> [330, inf) missiles, more_than
+    "swarms of 500 drones and missiles"  -> 500, things (drone, missile) counted together
+    "539 French-made drones"             -> 539 drone
+    "11,000 to 12,000 foreign troops"    -> [11000, 12000] troop, range
+    "more than 330 missiles"             -> [330, inf) missile, more_than
+    "a 10,000-strong force"              -> 10,000 people (the members of the force)
     "€118 billion ($126 billion)"        -> 118e9 EUR; the bracket is its conversion, not a claim
     "24 February", "2022", "60th day"    -> not quantities
 """
@@ -21,164 +24,48 @@ import re
 
 from ..models import Quantity
 from ..text.dates import MONTH_WORDS
+from ..text.lexicon import (
+    CURRENCIES,
+    CURRENCY_SYMBOLS,
+    CURRENCY_WORDS,
+    MEASURES,
+    MEMBERS_SUFFIX,
+    PHRASE_ENDS,
+    QUALIFIERS,
+    ROLES,
+    VAGUE_AMOUNTS,
+    is_human,
+    is_plural,
+    singular,
+)
 from ..text.numbers import NUMBER, NUMBER_WORDS, SCALE_WORDS, SCALES, parse_number
 
 INF = math.inf
+PEOPLE = "people"
 
-# Vague amounts: the interval a careful reader would accept.
-_VAGUE = {
-    # Loose on purpose: "thousands of troops" is said of 11,000 troops too.
-    "dozens": (24, 199),
-    "scores": (40, 199),
-    "hundreds": (200, 1_999),
-    "thousands": (2_000, 19_999),
-    "tens of thousands": (20_000, 199_999),
-    "hundreds of thousands": (200_000, 1_999_999),
-    "millions": (2e6, 19.99e6),
-    "several": (3, 9),
-    "a few": (2, 5),
-    "a handful": (2, 6),
-}
-_QUALIFIERS = {
-    "about": "about",
-    "approximately": "about",
-    "around": "about",
-    "some": "about",
-    "roughly": "about",
-    "an estimated": "about",
-    "estimated": "about",
-    "circa": "about",
-    "approx.": "about",
-    "nearly": "almost",
-    "almost": "almost",
-    "just under": "almost",
-    "close to": "almost",
-    "at least": "at_least",
-    "no fewer than": "at_least",
-    "no less than": "at_least",
-    "a minimum of": "at_least",
-    "more than": "more_than",
-    "over": "more_than",
-    "upwards of": "more_than",
-    "in excess of": "more_than",
-    "above": "more_than",
-    "exceeding": "more_than",
-    "up to": "up_to",
-    "as many as": "up_to",
-    "as much as": "up_to",
-    "a maximum of": "up_to",
-    "fewer than": "fewer_than",
-    "less than": "fewer_than",
-    "under": "fewer_than",
-    "below": "fewer_than",
-}
-_CURRENCY_SYMBOLS = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP"}
-CURRENCY_WORDS = {"dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EUR", "pounds": "GBP", "pound": "GBP"}
-MEASURES = {
-    "km": "km",
-    "kilometre": "km",
-    "kilometres": "km",
-    "kilometer": "km",
-    "kilometers": "km",
-    "mile": "miles",
-    "miles": "miles",
-    "kg": "kg",
-    "kilogram": "kg",
-    "kilograms": "kg",
-    "tonnes": "tonnes",
-    "tons": "tonnes",
-    "metres": "m",
-    "meters": "m",
-    "%": "%",
-    "percent": "%",
-    "per cent": "%",
-}
-# Counted things, folded to one name ("soldiers" and "troops" are troops).
-COUNTED = {
-    "drone": "drones",
-    "drones": "drones",
-    "uav": "drones",
-    "uavs": "drones",
-    "missile": "missiles",
-    "missiles": "missiles",
-    "rocket": "missiles",
-    "rockets": "missiles",
-    "troop": "troops",
-    "troops": "troops",
-    "soldier": "troops",
-    "soldiers": "troops",
-    "fighters": "troops",
-    "personnel": "troops",
-    "servicemen": "troops",
-    "mercenaries": "troops",
-    "men": "people",
-    "people": "people",
-    "civilians": "people",
-    "persons": "people",
-    "residents": "people",
-    "children": "children",
-    "casualties": "casualties",
-    "deaths": "deaths",
-    "dead": "deaths",
-    "counterattacks": "counterattacks",
-    "counter-attacks": "counterattacks",
-    "attacks": "attacks",
-    "settlements": "settlements",
-    "villages": "settlements",
-    "bombs": "bombs",
-    "glide bombs": "bombs",
-    "tanks": "tanks",
-    "systems": "systems",
-    "batteries": "systems",
-    "jets": "aircraft",
-    "aircraft": "aircraft",
-    "planes": "aircraft",
-    "shells": "shells",
-    "brigades": "brigades",
-    "countries": "countries",
-    "nations": "countries",
-    "leaders": "leaders",
-    "yemenis": "people",
-    "force": "troops",
-    "forces": "troops",
-    "bodies": "deaths",
-    "prisoners": "prisoners",
-    "refugees": "refugees",
-    "homes": "buildings",
-    "buildings": "buildings",
-}
-ROLES = [
-    ("shot_down", r"shot down|shoot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
-    ("killed", r"kill\w*|dead|died|deaths?|lives"),
-    ("injured", r"injur\w*|wound\w*"),
-    ("launched", r"launch\w*|fired|used|attack\w*|struck|barrage|assault|strikes?"),
-    ("deployed", r"deploy\w*|stationed|sent|presence|in russia"),
-    ("fighting", r"join\w*|fight\w*|combat|front-line|frontline"),
-    ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied"),
-    ("captured", r"captur\w*|took control|seiz\w*|taken control"),
-    ("repelled", r"repel\w*|repuls\w*"),
-    ("lost", r"los[st]\w*|casualt\w*|toll"),
-]
 _MONTHS = rf"(?:{MONTH_WORDS})"
-
-_VAGUE_WORDS = "|".join(sorted((re.escape(w) for w in _VAGUE), key=len, reverse=True))
-_QUALIFIER_WORDS = "|".join(sorted((re.escape(w) for w in _QUALIFIERS), key=len, reverse=True))
+_VAGUE_WORDS = "|".join(sorted((re.escape(w) for w in VAGUE_AMOUNTS), key=len, reverse=True))
+_QUALIFIER_WORDS = "|".join(sorted((re.escape(w) for w in QUALIFIERS), key=len, reverse=True))
+_SYMBOLS = "|".join(re.escape(s) for s in sorted(CURRENCY_SYMBOLS, key=len, reverse=True) if not s.isalpha())
+_CODES = "|".join(s.upper() for s in CURRENCY_SYMBOLS if s.isalpha() and len(s) == 3)
 
 _MENTION = re.compile(
     rf"""
     (?:(?P<between>between)\s+)?
     (?:(?P<qualifier>{_QUALIFIER_WORDS})\s+)?
-    (?P<currency>US\$|\$|€|£|USD\s?|EUR\s?|GBP\s?)?
+    (?P<currency>{_SYMBOLS}|(?:{_CODES})\s?)?
     (?:
         (?P<vague>{_VAGUE_WORDS})
       | (?P<number>{NUMBER}|{NUMBER_WORDS})
         (?:\s*(?P<scale>{SCALE_WORDS})\b)?
-        (?:\s*(?:to|-|–|—|and)\s*(?P<currency2>US\$|\$|€|£)?(?P<number2>{NUMBER}|{NUMBER_WORDS})(?:\s*(?P<scale2>{SCALE_WORDS})\b)?)?
+        (?:\s*(?:to|-|–|—|and)\s*(?P<currency2>{_SYMBOLS})?(?P<number2>{NUMBER}|{NUMBER_WORDS})
+           (?:\s*(?P<scale2>{SCALE_WORDS})\b)?)?
     )
     (?![\w,.]*\d)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_WORD = re.compile(r"[A-Za-z][\w’'-]*")
 
 
 def find_quantities(text: str, before: list[Quantity] | None = None) -> list[Quantity]:
@@ -217,23 +104,23 @@ def _not_a_quantity(text: str, match: re.Match) -> bool:
         return True
     if re.match(rf"\s*{_MONTHS}\b", after) or re.search(rf"\b{_MONTHS}\.?\s*$", before):
         return True
-    if re.search(r"[\w]-$", before) or re.match(r"-[a-z]*\d", after):  # Fath-360, RS-26, Su-34
+    if re.search(r"[\w]-$", before) or re.match(r"-[a-z]*\d", after):  # model names: X-360, AB-26
         return True
     if re.match(r"[\s\d-]{6,}", after) or before.endswith("+") or re.search(r"\d[\s-]$", before):  # phone numbers
         return True
     if before.endswith(":") or after.startswith(":"):  # times, ratios
         return True
     is_year = re.fullmatch(r"(1[89]|20)\d\d", number) and not match.group("currency") and not match.group("scale")
-    if is_year and not _counted_noun_after(text, match.end()):
+    if is_year and not _counted_things(text, match.end())[0]:
         return True
     return bool(re.search(r"\b(the|a)\s+(\w+\s+)?(no\.|number)\s*$", before))
 
 
 def _quantity(text: str, match: re.Match) -> Quantity | None:
-    qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower(), "exact")
+    qualifier = QUALIFIERS.get((match.group("qualifier") or "").lower(), "exact")
     end = match.end()
     if match.group("vague"):
-        low, high = _VAGUE[match.group("vague").lower()]
+        low, high = VAGUE_AMOUNTS[match.group("vague").lower()]
         point, qualifier = None, "vague"
     else:
         first = parse_number(match.group("number"))
@@ -246,12 +133,9 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
             scale = scale2  # "11 to 12 million"
         point = first * scale
         if second is not None:
-            is_and_without_between = " and " in match.group(0).lower() and not match.group("between")
-            if is_and_without_between:
+            if " and " in match.group(0).lower() and not match.group("between"):
                 # "539 drones and 11 missiles" is two numbers, not a range: cut.
-                end = match.start("number") + len(match.group("number"))
-                if match.group("scale"):
-                    end = match.end("scale")
+                end = match.end("scale") if match.group("scale") else match.start("number") + len(match.group("number"))
                 low = high = point
             else:
                 low, high = sorted((point, second * scale2))
@@ -284,7 +168,7 @@ def _infer_things(quantity: Quantity, earlier: list[Quantity], before: list[Quan
     drones. Air defences shot down 30 of them." count what came just before."""
     counted_before = [q for q in before if q.things]
     if quantity.role in ("killed", "injured"):
-        quantity.things, quantity.unit = ["people"], "people"
+        quantity.things, quantity.unit = [PEOPLE], PEOPLE
     elif earlier and earlier[-1].things and quantity.start - earlier[-1].end < 60 and quantity.text[:1].isdigit():
         quantity.things, quantity.unit = list(earlier[-1].things), earlier[-1].unit
     elif counted_before and re.match(r"\s+of\s+(?:them|those|these)\b", text[quantity.end :]):
@@ -303,15 +187,12 @@ def _interval(value: float, qualifier: str) -> tuple[float, float]:
     }[qualifier]
 
 
-_MODIFIER = r"(?:[\w’'-]+(?:\s+(?:and|or)\s+[\w’'-]+)?)"
-
-
 def _unit(text: str, match: re.Match, end: int) -> tuple[str | None, tuple[str, ...], int, str | None]:
     """The currency, measure or counted thing(s) the number is about."""
     currency = match.group("currency") or match.group("currency2")
     after = text[end:]
-    measure = re.match(r"(?:-|\s*)(per cent|percent|%|km|kg|[a-z]+)\b", after, re.IGNORECASE)
-    if measure and measure.group(1).lower() in MEASURES:
+    measure = re.match(r"(?:-|\s*)(per cent|percent|%|[a-z]+)\b", after, re.IGNORECASE)
+    if measure and measure.group(1).lower() in MEASURES and not _counts_members(after):
         return MEASURES[measure.group(1).lower()], (), end + measure.end(), None
     if after.startswith("%"):
         return "%", (), end + 1, None
@@ -319,75 +200,90 @@ def _unit(text: str, match: re.Match, end: int) -> tuple[str | None, tuple[str, 
     if word and word.group(1).lower() in CURRENCY_WORDS and not currency:
         return CURRENCY_WORDS[word.group(1).lower()], (), end + word.end(), None
     if currency:
-        return _CURRENCY_SYMBOLS[currency.strip().lower()], (), end, None
+        return CURRENCY_SYMBOLS[currency.strip().lower()], (), end, None
     things, things_end, owner = _counted_things(text, end)
     if things:
-        return things[0] if len(things) == 1 else "+".join(things), things, things_end, owner
+        return "+".join(things), things, things_end, owner
     return None, (), end, None
 
 
-def _counted_noun_after(text: str, end: int) -> bool:
-    return bool(_counted_things(text, end)[0])
+def _counts_members(after: str) -> bool:
+    return bool(re.match(rf"-{MEMBERS_SUFFIX}\b", after, re.IGNORECASE))
 
 
 def _owner(modifiers: list[str]) -> str | None:
-    """Whose things they are, when the phrase says: "48 Russian drones" vs
-    "six Ukrainian aerial drones" count different sides' drones."""
+    """Whose things they are, when the phrase says: "48 French drones" vs
+    "six German aerial drones" count different sides' drones (read from
+    the shape of a nationality adjective, not from a list of countries)."""
     joined = " ".join(modifiers)
-    match = re.search(r"(?:North |South )?[A-Z][a-z]+(?:ian|ean|ese|ish|i)\b", joined)
+    match = re.search(r"(?:North |South |East |West )?[A-Z][a-z]+(?:ian|ean|ese|ish|i|an)\b", joined)
     return match.group() if match else None
 
 
 def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int, str | None]:
-    """The head noun within a few words after the number ("539 Iran-designed
-    drones"), and a second one joined by "and" with no number of its own
-    ("500 drones and missiles": counted together)."""
-    # "83 Russian (and Iranian imported) missiles": asides don't break the phrase.
-    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 80])
-    words = list(re.finditer(r"[A-Za-z][\w’'-]*", window))
-    if words and words[0].start() > 3:
+    """The head noun of the phrase right after the number ("539
+    French-made drones" -> drone), and a second one joined by "and" with
+    no number of its own ("500 drones and missiles": counted together). "A
+    10,000-strong force" counts the people in it."""
+    # "83 domestic (and imported) missiles": asides don't break the phrase.
+    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 100])
+    members = _counts_members(window)
+    skip = len(MEMBERS_SUFFIX) + 1 if members else 0
+    phrase = _noun_phrase(window[skip:], allow_of=True)
+    if phrase is None:
         return (), end, None
+    modifiers, head, phrase_end = phrase
+    # "11 Kenyans": a plural demonym counts people, whoever they are.
+    things = [PEOPLE if members or (head[:1].isupper() and is_human(head)) else singular(head)]
+    thing_end = end + skip + phrase_end
+    joined = re.match(r"\s+(?:and|or|&)\s+", text[thing_end : thing_end + 60])
+    if joined and not members:
+        rest = text[thing_end + joined.end() : thing_end + joined.end() + 60]
+        second = None if _states_a_number(rest[:25]) else _noun_phrase(rest, allow_of=False)
+        if second is not None and singular(head) == head.lower():
+            # "11 cruise and ballistic missiles": two modifiers of one head.
+            things = [singular(second[1])]
+            thing_end += joined.end() + second[2]
+        elif second is not None and singular(second[1]) != things[0]:
+            things.append(singular(second[1]))
+            thing_end += joined.end() + second[2]
+    return tuple(things), thing_end, _owner(modifiers)
 
-    for index, word in enumerate(words[:5]):
+
+def _noun_phrase(window: str, allow_of: bool) -> tuple[list[str], str, int] | None:
+    """(modifiers, head, end) of the noun phrase that opens `window`: words up
+    to a phrase-ending word or punctuation; once a noun has been seen, a verb
+    form (-ed, -ing) or an adverb (-ly) ends the phrase ("24 drones attacked
+    civilians"), while before it such words are modifiers ("French-made")."""
+    words = list(_WORD.finditer(window))
+    if not words or words[0].start() > 3:
+        return None
+    run: list[re.Match] = []
+    for index, word in enumerate(words[:6]):
         gap = window[(words[index - 1].end() if index else 0) : word.start()]
-        if re.search(r"[.,;:()]|\d", gap):
+        if re.search(r"[.,;:!?()\"“”]|\d", gap):
             break
-        thing = _counted(word.group())
-        if thing is None:
-            if word.group().lower() == "of" and index == 0:
-                continue  # "hundreds of Yemeni men"
-            if word.group().lower() in _PHRASE_ENDS:
-                break  # "One thing Russia needs is soldiers": the phrase ended
-            continue
-        things = [thing]
-        thing_end = end + word.end()
-        rest = text[thing_end : thing_end + 40]
-        joined = re.match(r"\s+(?:and|or|&)\s+((?:[A-Za-z][\w’'-]*\s+){0,2}?)([A-Za-z][\w’'-]*)", rest)
-        if joined and not _states_a_number(joined.group(0)):
-            second = _counted(joined.group(2))
-            if second and second != thing:
-                things.append(second)
-                thing_end += joined.end()
-        return tuple(things), thing_end, _owner([w.group() for w in words[:index]])
-    return (), end, None
-
-
-# Words that end a noun phrase: the counted noun must come before them.
-_PHRASE_ENDS = frozenset(
-    "is are was were be been has have had that which who whom whose of the a an to in on at for by with from as "
-    "than thing things needs need said says will would could can may might".split()
-)
+        lowered = word.group().lower().strip("’'")
+        if lowered == "of" and allow_of and index == 0:
+            continue  # "hundreds of recruits"
+        if lowered in PHRASE_ENDS:
+            break
+        verbal = re.search(r"(?:ed|ing|ly)$", lowered) is not None
+        if verbal and any(not re.search(r"(?:ed|ing|ly)$", w.group().lower()) for w in run):
+            break
+        run.append(word)
+    nouns = [w for w in run if not re.search(r"(?:ed|ing|ly)$", w.group().lower())]
+    if not nouns:
+        return None  # "16 wounded", "12 killed": a participle, the number counts by its role
+    # The counted noun is the phrase's first plural ("50 tanks remain",
+    # "three Hawk systems"), else its last noun ("a dozen drones").
+    plurals = [w for w in nouns if is_plural(w.group())]
+    head = plurals[0] if plurals else nouns[-1]
+    return [w.group() for w in run if w is not head and w.start() < head.start()], head.group(), head.end()
 
 
 def _states_a_number(text: str) -> bool:
     return bool(re.search(rf"\d|\b(?:{NUMBER_WORDS}|{_VAGUE_WORDS})\b", text, re.IGNORECASE))
-
-
-def _counted(word: str) -> str | None:
-    word = word.lower().strip("’'")
-    if word in COUNTED:
-        return COUNTED[word]
-    return None
 
 
 def _role(text: str, start: int, end: int) -> str | None:
@@ -406,7 +302,6 @@ def _role(text: str, start: int, end: int) -> str | None:
                 r"\s*(?:were|was|are|is|have been|had been|being)\s+", text[end : clause_start + found.start()]
             ):
                 distance = -1  # "45 were shot down": the passive verb is the number's own
-
             if best is None or distance < best[0]:
                 best = (distance, role)
     return best[1] if best else None
@@ -416,10 +311,9 @@ def _is_conversion(text: str, previous: Quantity, current: Quantity) -> bool:
     """ "€118 billion ($126 billion)": a currency given again in another
     currency, in brackets, right after the first."""
     between = text[previous.end : current.start]
-    currencies = {"USD", "EUR", "GBP"}
     return (
-        previous.unit in currencies
-        and current.unit in currencies
+        previous.unit in CURRENCIES
+        and current.unit in CURRENCIES
         and previous.unit != current.unit
         and bool(re.fullmatch(r"\s*\(\s*", between))
     )

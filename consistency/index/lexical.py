@@ -30,6 +30,11 @@ class LexicalIndex:
         if passages:
             self._bm25.index(tokenized, show_progress=False)
 
+    def known(self, term: str) -> bool:
+        """Does any stored passage use the term? A question's word the corpus
+        never uses is a paraphrase: no sentence can be credited for it."""
+        return term in self.document_frequency
+
     def idf(self, term: str) -> float:
         df = self.document_frequency.get(term, 0)
         n = max(len(self.passages), 1)

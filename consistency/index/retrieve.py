@@ -1,7 +1,7 @@
 """Question -> passages: vector search and BM25, fused by reciprocal rank.
 
 Dense vectors find paraphrases ("aerial assault" for "air attack"); BM25
-finds the rare exact words that matter in news (names, places, "Oreshnik").
+finds the rare exact words that matter in news (names, places, model numbers).
 The lexical index is built from the store on first use and rebuilt when the
 store's revision changes.
 """

@@ -14,6 +14,7 @@ one-shot `consistency ask` should not pay.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ..errors import StoreError
-from ..models import Filters, Passage, Source, SourceInfo, StatedClaim
+from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim
 from ..text.dates import date_bounds
 
 CLAIMS = "consistency_claims"
@@ -348,7 +349,7 @@ def _claim(meta: dict) -> StatedClaim:
 
 # Ids, offsets and date bounds are for code; a llama-index reader of the
 # collection (the eval baseline) shows a model only the title and date.
-_BOOKKEEPING = ["source_id", "file_id", "path", "start", "end", "published_low", "published_high"]
+_BOOKKEEPING = ["source_id", "file_id", "path", "start", "end", "published_low", "published_high", "mentions"]
 
 
 def _passage_metadata(passage: Passage, path: str) -> dict:
@@ -363,6 +364,7 @@ def _passage_metadata(passage: Passage, path: str) -> dict:
         "published": passage.published or "",
         "published_low": low,
         "published_high": high,
+        "mentions": json.dumps([m.model_dump() for m in passage.mentions], separators=(",", ":")),
     }
 
 
@@ -386,6 +388,7 @@ def passage_from_metadata(passage_id: str, text: str, meta: dict) -> Passage:
         end=int(meta["end"]),
         text=text,
         published=meta.get("published") or None,
+        mentions=[Mention.model_validate(m) for m in json.loads(meta.get("mentions") or "[]")],
     )
 
 

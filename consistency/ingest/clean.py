@@ -65,7 +65,7 @@ _TAIL = re.compile(
     re.IGNORECASE,
 )
 
-# "Ukrainian servicemen ... near Kharkiv (Reuters)": a caption with a credit.
+# "Firefighters at work ... near Lyon (Reuters)": a caption with a credit.
 _CAPTION_CREDIT = re.compile(r"\((?:[^()]{0,60})\)\s*$")
 _SENTENCE_END = re.compile(r"[.!?…\"”’']\s*$")
 

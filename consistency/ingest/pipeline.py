@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..extract.interface import ClaimExtractor
+from ..extract.mentions import MentionReader
 from ..index.store import Store, StoreBatch
 from ..models import FileResult, IngestReport, Passage, StatedClaim
 from .files import FileCandidate, file_hash, find_files, read_bytes
@@ -59,6 +60,7 @@ class IngestPipeline:
         self.store = store
         self.embedder = embedder
         self.extractor = extractor
+        self.mentions = MentionReader()
         self.max_file_mb = max_file_mb
 
     def run(
@@ -147,6 +149,7 @@ class _IngestRun:
         sources = [s for f in batch.files for s in f.sources]
         passages = [p for f in batch.files for p in f.passages]
         claims = [c for f in batch.files for c in f.claims]
+        self.pipeline.mentions.annotate(sources, passages)
         # Passages are embedded alone: a title prefix drowns a short passage's topic.
         vectors = self.pipeline.embedder.embed([p.text for p in passages])
         self.pipeline.store.replace_files(

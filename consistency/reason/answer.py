@@ -1,126 +1,70 @@
-"""Evidence -> answer, by rules: the sentences that answer, each cited by
-its exact span, the claims that fit the question, and their conflicts.
+"""Evidence -> answer, by reading: the one way every reader answers.
 
-Extractive: every statement in the answer is a sentence of a source, quoted
-verbatim and checked against the stored source text before it is shown.
-When no sentence answers well enough the answer abstains (`not_found`).
+    candidates (retrieval and scoring choose a few sentences per source)
+      -> an EvidenceReader (the LLM, or the typed reader) says, per source,
+         which sentences answer and what the answer is
+      -> code verifies each reading (reason/verify.py) and drops what fails
+      -> code decides agreement, conflicts, varying estimates, ambiguity
+         (reason/decide.py) and writes the answer around the readings.
+
+When the LLM reads, its replies are recorded in `Answer.llm`: `verified`
+when every reading it gave passed, `repaired` when some were dropped (the
+note says why), `rejected` when none did (then the answer is `not_found`:
+a reading that fails verification is never shown).
 """
 
 from __future__ import annotations
 
-from itertools import combinations
-
 from ..extract.question import Question
-from ..models import Answer, StatedClaim
-from .citations import Citations, conflict_sentences
-from .conflicts import RuleComparator, different_event, find_conflicts, varying_estimates
-from .explain import facts_paragraphs, quoted_sentences
-from .interface import ClaimComparator, Evidence, ScoredSentence, SentenceScorer
-from .relevance import about_the_event, matching_claims, relevant_claims
-
-# A sentence answers when it means much the same as the question (MiniLM
-# cosine of the two) and holds enough of its information (idf-weighted
-# terms). Calibrated on the dev half of eval/gold.jsonl and tests/test_ask.py;
-# judged on the held-out half (`consistency eval`).
-MIN_SIMILARITY = 0.45
-MIN_SCORE = 0.4
-FULL_COVERAGE = 0.85  # a long sentence holding all the question's terms answers however diluted its meaning
-KEEP_RELATIVE = 0.75  # keep sentences scoring within 75% of the best
-MAX_SENTENCES = 4
-
-NOT_FOUND_TEXT = "The stored sources do not answer this question."
+from ..models import Answer, Generation, Timings
+from . import candidates as candidate_selection
+from .compose import compose, not_found
+from .decide import about_of, decide
+from .interface import Candidate, Evidence, EvidenceReader, SentenceScorer
+from .verify import Verified, verify
 
 
-class RuleReader:
-    """The `QuestionReader` of thresholds over scored sentences, with the
-    claims that fit the question compared by the comparator."""
+class ReadingAnswerer:
+    """The `QuestionReader` over an `EvidenceReader`."""
 
-    name = "rules"
-
-    def __init__(self, scorer: SentenceScorer, comparator: ClaimComparator | None = None):
+    def __init__(self, reader: EvidenceReader, scorer: SentenceScorer):
+        self.reader = reader
         self.scorer = scorer
-        self.comparator = comparator or RuleComparator()
+        self.name = reader.name
 
     def read(self, question: Question, evidence: Evidence) -> Answer:
-        scored = self.scorer.score(question, evidence)
-        if not scored or not _answers(scored[0]):
-            return not_found(question.text)
-        claim_set = evidence.claims
-        matching = matching_claims(scored, claim_set, question) if question.has_focus else []
-        if not _count_is_stated(question, scored, evidence):
-            return not_found(question.text)
-        disagreements = find_conflicts(claim_set, combinations(matching, 2), self.comparator)
-        chosen = _same_event_only(_choose(scored), matching)
-        citations = Citations(chosen + conflict_sentences(disagreements, chosen), evidence.sources)
-        if not citations.list:
-            return not_found(question.text)
-        conflicts = [citations.conflict(d) for d in disagreements if citations.covers(d)]
-        varying = (
-            []
-            if conflicts
-            else [c for c in varying_estimates(matching, claim_set, self.comparator) if citations.id_of(c)]
-        )
-        facts = facts_paragraphs(citations, conflicts, varying)
-        return Answer(
-            question=question.text,
-            status="conflict" if conflicts else "answered",
-            answer="\n\n".join([quoted_sentences(citations), *facts]),
-            facts_text="\n\n".join(facts),
-            citations=citations.list,
-            claims=[citations.claim(c) for c in matching if citations.id_of(c)],
-            conflicts=conflicts,
-        )
+        groups = candidate_selection.select(question, evidence, self.scorer)
+        result = self.reader.read(question, groups)  # with no candidates a reader asks no model
+        if not groups:
+            return not_found(question.text).model_copy(update={"llm": result.generation})
+        offered: dict[int, Candidate] = {s.number: s for g in groups for s in g.sentences}
+        verified: list[Verified] = []
+        problems: list[str] = []
+        for reading in result.readings:
+            checked = verify(question, reading, offered, evidence)
+            if isinstance(checked, str):
+                problems.append(f"{reading.source_id}: {checked}")
+            else:
+                checked.reading.about = about_of(question, evidence.sources[reading.source_id].text)
+                verified.append(checked)
+        decision = decide(question, verified, evidence.claims)
+        answer = compose(question.text, decision, evidence.sources)
+        generation = result.generation
+        if generation is not None:
+            generation = _judged(generation, result.readings, verified, problems)
+        return answer.model_copy(update={"llm": generation, "timings": Timings(generate=result.seconds)})
 
 
-def not_found(question: str) -> Answer:
-    return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
-
-
-def _count_is_stated(question: Question, scored: list[ScoredSentence], evidence: Evidence) -> bool:
-    """A question asking to count something is answered only by a relevant
-    sentence that counts it, in the role and for the event asked: the
-    sentences may be on topic while none holds the count (the record
-    attack's size is known, the number shot down is not)."""
-    if not (question.asks_amount and (question.counted or question.role)):
-        return True
-    return any(
-        question.answered_by(c) and about_the_event(question, c, evidence)
-        for c in relevant_claims(scored, evidence.claims)
+def _judged(generation: Generation, readings: list, verified: list[Verified], problems: list[str]) -> Generation:
+    if generation.status == "unavailable":
+        return generation
+    if not readings:
+        status = "verified"  # the model found no answer, and none is shown
+    elif not verified:
+        status = "rejected"
+    else:
+        status = "repaired" if problems else "verified"
+    note = "; ".join(problems) or generation.note
+    return generation.model_copy(
+        update={"status": status, "note": note, "draft": generation.draft if problems else None}
     )
-
-
-def _same_event_only(chosen: list[ScoredSentence], matching: list[StatedClaim]) -> list[ScoredSentence]:
-    """Drop answer sentences whose fitting claims are all about another event
-    than the best sentence's (the 48-drone attack of 2024 is not the record
-    attack of 2025)."""
-    by_sentence: dict[tuple[str, int], list[StatedClaim]] = {}
-    for claim in matching:
-        by_sentence.setdefault((claim.source_id, claim.start), []).append(claim)
-    anchors = next((by_sentence[(s.source_id, s.start)] for s in chosen if (s.source_id, s.start) in by_sentence), [])
-    if not anchors:
-        return chosen
-    return [
-        sentence
-        for sentence in chosen
-        if not (claims := by_sentence.get((sentence.source_id, sentence.start)))
-        or any(not different_event(a, c) for a in anchors for c in claims)
-    ]
-
-
-def _answers(sentence: ScoredSentence) -> bool:
-    close = sentence.similarity >= MIN_SIMILARITY or sentence.coverage >= FULL_COVERAGE
-    return close and sentence.score >= MIN_SCORE
-
-
-def _choose(scored: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The answering sentences, each source's best first: when sources
-    differ, each one's version is shown before any source is quoted twice."""
-    best = scored[0].score
-    eligible = [s for s in scored if _answers(s) and s.score >= KEEP_RELATIVE * best]
-    firsts: list[ScoredSentence] = []
-    rest: list[ScoredSentence] = []
-    seen: set[str] = set()
-    for sentence in eligible:
-        (rest if sentence.source_id in seen else firsts).append(sentence)
-        seen.add(sentence.source_id)
-    return (firsts + rest)[:MAX_SENTENCES]

@@ -57,6 +57,9 @@ class Citations:
     def id_of(self, claim: StatedClaim) -> int | None:
         return self._ids.get((claim.source_id, claim.start))
 
+    def id_of_span(self, source_id: str, start: int) -> int | None:
+        return self._ids.get((source_id, start))
+
     def covers(self, disagreement: Disagreement) -> bool:
         return all(self.id_of(c) is not None for c in disagreement.claims)
 

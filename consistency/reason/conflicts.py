@@ -17,12 +17,14 @@ is compared with the sum of a breakdown ("539 drones" + "11 missiles" =
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from itertools import combinations
 
-from ..extract.claims import EXCLUSIVE_CATEGORIES
 from ..models import Quantity, StatedClaim
 from ..text.dates import date_bounds, day_number
+from ..text.lexicon import PROPERTY_UNITS, is_human, singular
+from ..text.names import name_tokens, same_value
 from .interface import ClaimComparator, ClaimSet, Comparison, Disagreement, Side
 
 CROSS_SOURCE_SIMILARITY = 0.5  # context cosine for claims from different sources
@@ -31,7 +33,6 @@ MAJOR_GAP = 0.25  # relative gap at which a numeric conflict is major
 DATE_SLACK_DAYS = 31
 EVENT_DATE_SLACK_DAYS = 2  # "overnight on 3 July" may be reported as 4 July
 ROUND_TOLERANCE = 0.025  # "10,000" is read as 9,750-10,250
-PROPERTY_UNITS = {"km", "kg", "miles", "m", "tonnes", "%"}
 
 
 UNRELATED = Comparison(related=False)
@@ -62,7 +63,7 @@ def find_conflicts(
         if disagreement is not None and disagreement.key() not in found:
             found[disagreement.key()] = disagreement
     numeric = [d for d in found.values() if d.kind == "numeric"]
-    qualitative = _merge_qualitative([d for d in found.values() if d.kind == "qualitative"])
+    qualitative = _merge_qualitative([d for d in found.values() if d.kind in VALUE_KINDS])
     return rank(_drop_redundant(numeric) + qualitative)
 
 
@@ -90,38 +91,87 @@ def rank(disagreements: list[Disagreement]) -> list[Disagreement]:
 
 def _disagreement(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
     """The disagreement between two claims already known to be about one thing, if any."""
-    if a.kind == "qualitative":
-        return _qualitative(a, b) if a.category != b.category else None
+    if a.kind != "numeric":
+        return _qualitative(a, b) if exclusive(a, b) else None
     return _numeric(a, b, claim_set)
 
 
 def exclusive(a: StatedClaim, b: StatedClaim) -> bool:
-    """Can the two classifications not both be true? Only within a closed
-    set of classes (an ICBM is not an intermediate-range missile)."""
-    classes = EXCLUSIVE_CATEGORIES.get(a.measure, set())
-    return a.category in classes and b.category in classes
+    """Can the two values not both be true? Dates that are not one date;
+    names that are not forms of one name; and, for descriptions, two kinds
+    of one thing: short phrases with the same head noun whose modifiers
+    differ ("a long-range ballistic missile" and "a short-range missile").
+    "SRBM" and "short-range ballistic missile", "missile" and "ballistic
+    missile", or a name and a class ("Falcon", "short-range missile") can
+    both be true."""
+    if not (a.category and b.category) or same_value(a.category, b.category):
+        return False
+    if a.kind != "qualitative":
+        return True
+    return kinds_of_one_thing(a.category, b.category)
+
+
+def kinds_of_one_thing(a: str, b: str) -> bool:
+    """Two short descriptions of one head noun that classify it differently.
+    A name among the modifiers ("the Falcon missile") names the thing
+    rather than classing it: a name and a class can both be true."""
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not (1 < len(ta) <= 5 and 1 < len(tb) <= 5):
+        return False
+    if names_a_thing(a) or names_a_thing(b):
+        return False
+    return singular(ta[-1]) == singular(tb[-1])
+
+
+def names_a_thing(phrase: str) -> bool:
+    words = re.sub(r"^(?:an?|the)\s+", "", phrase.strip(), flags=re.I).split()[:-1]
+    return any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
 
 
 def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
     """Could these two claims be about the same measure of the same event?"""
-    if a.id == b.id or (a.source_id == b.source_id and a.start == b.start) or a.kind != b.kind:
+    if a.id == b.id or a.kind != b.kind:
         return False
+    if a.source_id == b.source_id and a.start == b.start and (a.kind == "numeric" or a.claimant == b.claimant):
+        return False  # one sentence's figures are a breakdown; its descriptions, one speaker's
     if a.kind == "numeric":
         qa, qb = a.amount, b.amount
-        same_measure = bool(set(qa.things) & set(qb.things)) if qa.things and qb.things else qa.unit == qb.unit
-        same_scope = a.scope == b.scope or a.context_free or b.context_free
-        if not same_measure or (qa.role and qb.role and qa.role != qb.role) or not same_scope:
+        same_measure = same_things(qa.things, qb.things) if qa.things and qb.things else qa.unit == qb.unit
+        if not same_measure or not same_circumstances(a, b):
             return False
-        if qa.owner and qb.owner and qa.owner != qb.owner:
-            return False  # 48 Russian drones, six Ukrainian drones
         if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id:
             return False  # a range in km belongs to one weapon; articles rarely name which
-    elif a.measure != b.measure or not exclusive(a, b):
+    elif a.measure != b.measure:
         return False
     if different_event(a, b):
         return False
     threshold = SAME_SOURCE_SIMILARITY if a.source_id == b.source_id else CROSS_SOURCE_SIMILARITY
     return claim_set.similarity(a, b) >= threshold
+
+
+_BOUNDS = {"up_to", "fewer_than", "at_least", "more_than"}
+
+
+def same_circumstances(a: StatedClaim, b: StatedClaim) -> bool:
+    """Do two amounts count under the same circumstances: the same role
+    (launched is not shot down), period, and owner (48 French drones, six
+    German drones)? A bound on what only one of them says happened ("up to
+    8,000 could join the fighting" against "11,000 are there") is a part of
+    the other, not a rival count."""
+    qa, qb = a.amount, b.amount
+    if qa.role and qb.role and qa.role != qb.role:
+        return False
+    if a.scope != b.scope and not (a.context_free or b.context_free):
+        return False
+    if qa.role != qb.role and {qa.qualifier, qb.qualifier} & _BOUNDS:
+        return False
+    return not (qa.owner and qb.owner and qa.owner != qb.owner)
+
+
+def same_things(a: list[str], b: list[str]) -> bool:
+    """Counted things in common ("drone+missile" and "drone"), or both
+    counting people ("civilians" and "people")."""
+    return bool(set(a) & set(b)) or (any(is_human(t) for t in a) and any(is_human(t) for t in b))
 
 
 def different_event(a: StatedClaim, b: StatedClaim) -> bool:
@@ -141,8 +191,10 @@ def different_event(a: StatedClaim, b: StatedClaim) -> bool:
 
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
     """a happened somewhere b's source never mentions: a different event
-    (the Sumy strike is not the Dnipro strike)."""
-    return not b.context_free and bool(set(a.places) - set(b.source_places))
+    (the strike on Lyon is not the strike on Lille)."""
+    if b.context_free or not (a.places and b.places) or set(a.places) & set(b.places):
+        return False
+    return not set(a.places) & set(b.source_places)
 
 
 def _dates_compatible(first: str | None, second: str | None) -> bool:
@@ -181,7 +233,7 @@ def _numeric(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreemen
 def comparable(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
     """Can the two be set against each other at all? (Not a part against a
     whole when no breakdown gives the rest.)"""
-    if a.kind == "qualitative":
+    if a.kind != "numeric":
         return a.measure == b.measure
     return _side(a, b, claim_set) is not None and _side(b, a, claim_set) is not None
 
@@ -296,55 +348,72 @@ def _drop_redundant(disagreements: list[Disagreement]) -> list[Disagreement]:
     ]
 
 
-# ---- qualitative -----------------------------------------------------------
+# ---- dates, names, classes ---------------------------------------------------
+
+VALUE_KINDS = ("qualitative", "date", "entity")
 
 
 def _qualitative(a: StatedClaim, b: StatedClaim) -> Disagreement:
-    who_a, who_b = a.claimant or "one account", b.claimant or "another account"
-    return Disagreement(
-        kind="qualitative",
-        severity="major",
-        summary=f"{a.measure}: {a.category} ({who_a}) vs {b.category} ({who_b})",
-        explanation=(
-            f"The missile is {_article(a.category)} {a.category} one according to {who_a}, "
-            f"{_article(b.category)} {b.category} one according to {who_b}. Both cannot be right."
-        ),
-        sides=[Side([a], 0, 0, f"{a.category} ({who_a})"), Side([b], 0, 0, f"{b.category} ({who_b})")],
-        gap=1.0,
+    kind = a.kind if a.kind in VALUE_KINDS else "qualitative"
+    return value_conflict(kind, a.measure, [[a], [b]])
+
+
+def value_conflict(kind: str, measure: str, groups: list[list[StatedClaim]]) -> Disagreement:
+    """Sources that give different values (a date, a name, a class) for one
+    thing: one side per value, most supported first, each attributed to
+    whoever asserts it; the explanation says which value more sources give,
+    and which sources they are."""
+    groups = sorted(groups, key=lambda group: (-len({c.source_id for c in group}), group[0].category or ""))
+    sides = [Side(group, 0, 0, _value_label(group)) for group in groups]
+    counts = [len({c.source_id for c in group}) for group in groups]
+    summary = f"{measure}: " + " vs ".join(side.label for side in sides)
+    explanation = (
+        f"The sources give {len(groups)} different answers, which cannot all be right: "
+        + "; ".join(f"{side.claims[0].category} in {_sources(side.claims)}" for side in sides)
+        + "."
     )
+    if counts[0] > counts[1]:
+        explanation += f" More sources give {groups[0][0].category} ({counts[0]} against {counts[1]})."
+    dates = sorted({c.published for c in (groups[0][0], groups[1][0]) if c.published})
+    if len(dates) > 1:
+        explanation += f" The reports are from different dates ({' and '.join(dates)}); the later may be an update."
+    return Disagreement(kind=kind, severity="major", summary=summary, explanation=explanation, sides=sides, gap=1.0)
+
+
+def _value_label(group: list[StatedClaim]) -> str:
+    who = sorted({c.claimant for c in group if c.claimant})
+    return f"{group[0].category}" + (f" ({', '.join(who)})" if who else "")
+
+
+def _sources(claims: list[StatedClaim]) -> str:
+    titles = list(dict.fromkeys(f"“{c.title}”" if c.title else c.source_id for c in claims))
+    return ", ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
 
 
 def _merge_qualitative(disagreements: list[Disagreement]) -> list[Disagreement]:
-    """One conflict per pair of classes about one event, each side listing
-    everyone who asserts its class."""
-    merged: dict[frozenset[str], list[StatedClaim]] = {}
+    """One conflict per thing in dispute: the claims of pairwise conflicts
+    that share a claim are one dispute, its sides the values (a value
+    given in several words, "SRBM" and "short-range ballistic
+    missile", is one side)."""
+    components: list[dict[str, StatedClaim]] = []
     for disagreement in disagreements:
-        categories = frozenset(c.category or "" for c in disagreement.claims)
-        bucket = merged.setdefault(categories, [])
-        bucket.extend(c for c in disagreement.claims if c.id not in {x.id for x in bucket})
+        members = {c.id: c for c in disagreement.claims}
+        touching = [group for group in components if set(group) & set(members)]
+        for group in touching:
+            members.update(group)
+            components.remove(group)
+        components.append(members)
     results = []
-    for categories, claims in merged.items():
-        sides = []
-        for category in sorted(categories):
-            members = [c for c in claims if c.category == category]
-            who = sorted({c.claimant for c in members if c.claimant}) or ["unattributed"]
-            sides.append(Side(members, 0, 0, f"{category} ({', '.join(who)})"))
-        first, second = sides
-        results.append(
-            Disagreement(
-                kind="qualitative",
-                severity="major",
-                summary=f"{claims[0].measure}: {first.label} vs {second.label}",
-                explanation=(
-                    f"The sources disagree on what kind of missile it was: {first.label} against {second.label}. "
-                    "Both classes cannot be right; each is attributed to whoever asserts it."
-                ),
-                sides=sides,
-                gap=1.0,
-            )
-        )
+    for component in components:
+        claims = sorted(component.values(), key=lambda c: (c.source_id, c.start))
+        groups: list[list[StatedClaim]] = []
+        for claim in claims:
+            home = next((g for g in groups if same_value(g[0].category or "", claim.category or "")), None)
+            if home is None:
+                groups.append([claim])
+            else:
+                home.append(claim)
+        if len(groups) > 1:
+            kind = claims[0].kind if claims[0].kind in VALUE_KINDS else "qualitative"
+            results.append(value_conflict(kind, claims[0].measure, groups))
     return results
-
-
-def _article(word: str | None) -> str:
-    return "an" if (word or "")[:1].lower() in "aeiou" else "a"

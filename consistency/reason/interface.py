@@ -19,7 +19,7 @@ import numpy as np
 
 from ..extract.question import Question
 from ..index.lexical import LexicalIndex
-from ..models import Answer, Passage, Source, StatedClaim, Verdict
+from ..models import Answer, Generation, Mention, Passage, Source, StatedClaim, Verdict
 
 
 @dataclass
@@ -105,6 +105,9 @@ class Evidence:
     sources: dict[str, Source]
     lexical: LexicalIndex
     claims: ClaimSet
+    # What stages work out once per question from this evidence (the event's
+    # anchor sentence, an article's terms), kept for the next stage to reuse.
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -116,10 +119,11 @@ class ScoredSentence:
     end: int
     coverage: float = 0.0
     similarity: float = 0.0
+    passage: float = 0.0  # the passage's own similarity to the question: the sentence's surroundings
 
     @property
     def score(self) -> float:
-        return 0.5 * self.coverage + 0.5 * self.similarity
+        return 0.45 * self.coverage + 0.4 * self.similarity + 0.15 * self.passage
 
 
 class SentenceScorer(Protocol):
@@ -135,6 +139,55 @@ class ClaimComparator(Protocol):
         """Whether two claims are about the same measure of the same event,
         and whether they disagree."""
         ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence put before a reader, numbered as the reader sees it."""
+
+    number: int
+    source_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    mentions: tuple[Mention, ...] = ()  # the names and dates it mentions
+
+
+@dataclass(frozen=True)
+class SourceCandidates:
+    """One source's candidate sentences, in the order they appear in it."""
+
+    source: Source
+    sentences: list[Candidate]
+
+
+@dataclass
+class Reading:
+    """A reader's word on one source: which of its sentences answer and the
+    answer as written there. Not yet checked: `reason/verify.py` does that."""
+
+    source_id: str
+    numbers: list[int]  # the candidate sentences it cites, by the numbers the reader saw
+    answer: str
+    about: str | None = None
+
+
+class EvidenceReader(Protocol):
+    """Reads the candidate sentences, source by source, for the answer."""
+
+    name: str
+
+    def read(self, question: Question, candidates: list[SourceCandidates]) -> ReaderResult:
+        """One reading per source that answers (a source may give two)."""
+        ...
+
+
+@dataclass
+class ReaderResult:
+    readings: list[Reading]
+    generation: Generation | None = None  # what the LLM did, for a reader that asked one
+    seconds: float = 0.0
 
 
 class QuestionReader(Protocol):

@@ -35,7 +35,11 @@ class TermsAndMeaning:
         ignores its own numbers: they are compared by code, and a wrong
         figure must still find the sentence that contradicts it."""
         lexical = evidence.lexical
-        weights = {t: lexical.idf(t) for t in set(terms(question.text)) if not (ignore_numbers and t[:1].isdigit())}
+        weights = {
+            t: lexical.idf(t)
+            for t in set(terms(question.text))
+            if lexical.known(t) and not (ignore_numbers and t[:1].isdigit())
+        }
         total = sum(weights.values()) or 1.0
         found: list[ScoredSentence] = []
         texts: list[str] = []
@@ -44,11 +48,12 @@ class TermsAndMeaning:
             source = evidence.sources.get(passage.source_id)
             if source is None:
                 continue
+            title = set(terms(f"{source.title} {source.outlet or ''}"))
             previous = terms_before(source.text, passage.start)
             for start, end in sentence_spans(source.text, passage.start, passage.end):
                 sentence = source.text[start:end]
                 present = set(terms(sentence))
-                context, previous = previous - present, present
+                context, previous = (previous | title) - present, present
                 if (
                     (source.id, start) in seen
                     or (question.asks_number and not states_a_number(sentence))
@@ -57,11 +62,11 @@ class TermsAndMeaning:
                     continue
                 seen.add((source.id, start))
                 # A fact often leans on the sentence before it ("...in retaliation
-                # for the Kerch Bridge attack. ...84 cruise missiles..."): words
-                # found only there count half.
+                # for the bridge attack. ...84 cruise missiles...") or on the
+                # article's title: words found only there count half.
                 covered = sum(w for t, w in weights.items() if t in present)
                 covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
-                found.append(ScoredSentence(source.id, start, end, coverage=covered / total))
+                found.append(ScoredSentence(source.id, start, end, coverage=covered / total, passage=passage.score))
                 texts.append(sentence)
         if not found:
             return []

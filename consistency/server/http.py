@@ -40,7 +40,7 @@ class CheckRequest(BaseModel):
     claim: str = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
-        examples=["Russia launched 100 drones in the record overnight attack"],
+        examples=["The flood destroyed 300 homes in the valley last week"],
     )
     top_k: TopK = None
 

@@ -29,9 +29,7 @@ TopK = Annotated[
 ]
 ClaimText = Annotated[
     str,
-    Field(
-        description="one claim as a sentence with its figure, e.g. 'Russia launched 500 drones in the record attack'"
-    ),
+    Field(description="one claim as a sentence with its figure, e.g. 'The flood destroyed 300 homes in the valley'"),
 ]
 Limit = Annotated[int | None, Field(ge=1, description="only the N most severe conflicts (default: all)")]
 Paths = Annotated[
@@ -74,7 +72,7 @@ def create_server(checker: Checker, roots: IngestRoots, host: str = DEFAULT_HOST
         Returns verdict "supported", "contradicted", "disputed" (the sources
         disagree among themselves about it) or "not_found", an explanation,
         and the cited evidence. State the claim as a sentence with its
-        figure, e.g. "Russia launched 500 drones in the record attack"."""
+        figure, e.g. "The flood destroyed 300 homes in the valley"."""
         return await _in_thread(checker.check, claim)
 
     @server.tool()

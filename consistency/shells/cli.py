@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..checker import Checker, validate_question
-from ..config import Settings
+from ..config import Settings, reader_choice
 from ..errors import ConsistencyError, InputError
 from ..models import Filters
 from . import render
@@ -70,6 +70,15 @@ LLMUrlOption = Annotated[
     typer.Option(
         "--llm-url",
         help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]",
+        show_default=False,
+    ),
+]
+ReaderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reader",
+        help="Who reads the evidence: llm, typed (no model) or rules (the earlier rule reader) "
+        "\\[env: CONSISTENCY_READER; default: llm when one is available, else typed]",
         show_default=False,
     ),
 ]
@@ -191,11 +200,13 @@ def ask(
     llm_model: LLMModelOption = None,
     llm_url: LLMUrlOption = None,
     model_path: ModelPathOption = None,
+    reader: ReaderOption = None,
     json: JsonOption = False,
 ) -> None:
     """Answer a question; every statement cites the exact span of a source."""
     validate_question(question)  # before any slow first-run work
-    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path))
+    overrides = {"reader": reader_choice(reader)} if reader else {}
+    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path), **overrides)
     _bootstrap_if_new(checker, quiet=json)
     _start_llm(checker, quiet=json)
     with render.drafting(err, quiet=json) as on_token:
@@ -213,7 +224,7 @@ def check(
     claim: Annotated[
         str,
         typer.Argument(
-            help='A claim to check, e.g. "Russia launched 500 drones in the record attack".', show_default=False
+            help='A claim to check, e.g. "The flood destroyed 300 homes in the valley".', show_default=False
         ),
     ],
     store: StoreOption = None,
@@ -321,6 +332,17 @@ def eval_command(
     llm_model: LLMModelOption = None,
     llm_url: LLMUrlOption = None,
     model_path: ModelPathOption = None,
+    reader: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reader",
+            help=(
+                "Score this reader (repeatable, to set readers side by side): llm, typed, rules \\[default: "
+                "the configured one]"
+            ),
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Score the system on gold questions and claims: accuracy, citations, conflicts, abstention, latency."""
@@ -331,12 +353,16 @@ def eval_command(
     from ..eval import command as eval_shell
 
     flags = _llm_flags(llm, llm_model, llm_url, model_path)
+    for name in reader or []:
+        reader_choice(name)
     if ramdocs:
-        eval_shell.ramdocs(ramdocs, flags, limit, json, out, err)
+        eval_shell.ramdocs(ramdocs, flags, reader or [], limit, json, out, err)
         return
     checker = _checker(store or eval_shell.default_store(), None, flags)
     _start_llm(checker, quiet=json)
-    eval_shell.gold(checker, gold, claims, corpus, baseline, limit, None if no_report else report_dir, json, out, err)
+    eval_shell.gold(
+        checker, gold, claims, corpus, baseline, reader or [], limit, None if no_report else report_dir, json, out, err
+    )
 
 
 @app.command()

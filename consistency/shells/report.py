@@ -72,21 +72,10 @@ def _side(side: ConflictSide, by_id: dict[int, Citation]) -> str:
     return f'<div class="side"><h3>{html.escape(side.value)}</h3>{"".join(quotes)}</div>'
 
 
-# A side labelled with a class also stands for the words sources use for it.
-_CLASS_WORDS = {
-    "intercontinental": ["intercontinental", "ICBM"],
-    "intermediate-range": ["intermediate-range", "medium-range", "IRBM", "MRBM"],
-    "short-range": ["short-range", "close-range"],
-}
-
-
 def _highlight(quote: str, value: str) -> str:
     """Marks, in the quote, the figures, classes and claimants the side states."""
     parts = [p.strip() for p in re.split(r"\s[+=]\s|\(|\)|,\s", value) if p.strip()]
     needles = {p for p in parts if p in quote} | set(re.findall(r"\d[\d,.]*\d|\d", value))
-    for label, words in _CLASS_WORDS.items():
-        if value.startswith(label):
-            needles |= set(words)
     if not needles:
         return html.escape(quote)
     alternatives = sorted(needles, key=len, reverse=True)

@@ -46,18 +46,29 @@ _ISO = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 
 
 class WrittenDate(NamedTuple):
-    """A date as a text states it; `day` is None when only month and year are given."""
+    """A date as a text states it; `day` (and `month`) are None when the text
+    gives only month and year (or only the year)."""
 
     year: int
-    month: int
+    month: int | None
     day: int | None
 
     def same_as(self, stated: WrittenDate) -> bool:
         """Does `stated` say this date? A date without a day matches any day of its month."""
-        return self[:2] == stated[:2] and (self.day is None or self.day == stated.day)
+        return (self.year, self.month) == (stated.year, stated.month) and (self.day is None or self.day == stated.day)
+
+    def compatible(self, other: WrittenDate) -> bool:
+        """Can both be true of one event: same year, and month and day where both give them."""
+        if self.year != other.year:
+            return False
+        if self.month is not None and other.month is not None and self.month != other.month:
+            return False
+        return self.day is None or other.day is None or self.day == other.day
 
     @property
     def iso(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
         return f"{self.year:04d}-{self.month:02d}" + (f"-{self.day:02d}" if self.day else "")
 
 
@@ -71,8 +82,22 @@ def find_dates(text: str) -> list[WrittenDate]:
         else:
             day = day_before or day_after
             date = WrittenDate(int(year), MONTHS[month.lower()], int(day) if day else None)
-        if 1 <= date.month <= 12 and (date.day is None or 1 <= date.day <= 31):
+        if date.month is not None and 1 <= date.month <= 12 and (date.day is None or 1 <= date.day <= 31):
             dates.append(date)
+    return dates
+
+
+_YEAR = re.compile(r"(?<![\w$€£.,-])(1[0-9]\d\d|20\d\d)(?![\w%,.-]|\.\d|,\d)")
+
+
+def find_date_values(text: str) -> list[WrittenDate]:
+    """Every date `text` gives, years alone included ("established in
+    1856"): the values a "when" question is answered with."""
+    dates = find_dates(text)
+    covered = [match.span() for match in _WRITTEN_DATE.finditer(text)]
+    for match in _YEAR.finditer(text):
+        if not any(start <= match.start() < end for start, end in covered):
+            dates.append(WrittenDate(int(match.group(1)), None, None))
     return dates
 
 

@@ -1,0 +1,101 @@
+"""Evidence -> the sentences a reader reads: the best scored ones that hold
+a value of the type the question asks for, grouped by source and numbered.
+
+This is where the cost of reading is kept within what a 2-core CPU allows:
+a reader (the LLM above all) sees a few sentences of a few sources, chosen
+by retrieval and scoring, never whole articles.
+"""
+
+from __future__ import annotations
+
+from ..extract.question import Question
+from ..models import Mention
+from ..text.dates import find_date_values
+from .interface import Candidate, Evidence, ScoredSentence, SentenceScorer, SourceCandidates
+from .relevance import fits_the_time
+
+MAX_SOURCES = 4
+PER_SOURCE = 4
+MIN_SCORE = 0.3  # below this a sentence shares too little with the question to be read
+KEEP_RELATIVE = 0.6  # of the best sentence's score
+
+
+def select(
+    question: Question, evidence: Evidence, scorer: SentenceScorer, keep_relative: float = KEEP_RELATIVE
+) -> list[SourceCandidates]:
+    """Up to MAX_SOURCES sources (by their best sentence), each with up to
+    PER_SOURCE sentences that hold a value of the asked type, numbered 1..n
+    in the order the reader sees them. A claim under check keeps more
+    (`keep_relative` lower): the evidence was found with the claim's own
+    value in its words, which ranks the sentences that disagree lower."""
+    scored = scorer.score(question, evidence)
+    if not scored:
+        return []
+    floor = max(MIN_SCORE, keep_relative * scored[0].score)
+    mentions = _mentions_by_source(evidence)
+    # An amount question reads sentences with an amount of what it asks for
+    # (any amount when it names no thing or unit: "how large was the attack").
+    claimed = {
+        (c.source_id, c.start)
+        for c in evidence.claims.claims
+        if c.kind == "numeric" and (not question.names_a_measure or question.matches(c))
+    }
+    chosen: dict[str, list[ScoredSentence]] = {}
+    for sentence in scored:
+        if sentence.score < floor:
+            break
+        if len(chosen.get(sentence.source_id, [])) >= PER_SOURCE:
+            continue
+        if sentence.source_id not in chosen and len(chosen) >= MAX_SOURCES:
+            continue
+        source = evidence.sources[sentence.source_id]
+        text = source.text[sentence.start : sentence.end]
+        if not fits_the_time(question, source.published) and not any(
+            fits_the_time(question, date.iso) for date in find_date_values(text)
+        ):
+            continue  # a report of another time, which names no date of the question's
+        if not holds_the_type(
+            question, text, (sentence.source_id, sentence.start) in claimed, _within(mentions, sentence)
+        ):
+            continue
+        chosen.setdefault(sentence.source_id, []).append(sentence)
+    groups = []
+    number = 0
+    for source_id, sentences in chosen.items():
+        source = evidence.sources[source_id]
+        numbered = []
+        for sentence in sorted(sentences, key=lambda s: s.start):
+            number += 1
+            text = source.text[sentence.start : sentence.end]
+            within = tuple(_within(mentions, sentence))
+            numbered.append(Candidate(number, source_id, sentence.start, sentence.end, text, sentence.score, within))
+        groups.append(SourceCandidates(source=source, sentences=numbered))
+    return groups
+
+
+def holds_the_type(question: Question, text: str, has_amount: bool, mentions: list[Mention]) -> bool:
+    """Could this sentence give an answer of the asked type at all?"""
+    kind = question.answer_type
+    if kind == "amount":
+        return has_amount
+    if kind == "date":
+        return bool(find_date_values(text)) or any(m.kind == "date" for m in mentions)
+    if kind in ("person", "organisation", "place"):
+        # People and organisations are told apart unreliably by a small model.
+        wanted = {"person", "organisation", "group"} if kind != "place" else {"place"}
+        if mentions:
+            return any(m.kind in wanted for m in mentions)
+        return any(word[:1].isupper() for word in text.split()[1:])
+    return True
+
+
+def _mentions_by_source(evidence: Evidence) -> dict[str, list[Mention]]:
+    found: dict[str, dict[tuple[int, int], Mention]] = {}
+    for passage in evidence.passages:
+        for mention in passage.mentions:
+            found.setdefault(passage.source_id, {})[(mention.start, mention.end)] = mention
+    return {source_id: list(by_span.values()) for source_id, by_span in found.items()}
+
+
+def _within(mentions: dict[str, list[Mention]], sentence: ScoredSentence) -> list[Mention]:
+    return [m for m in mentions.get(sentence.source_id, []) if sentence.start <= m.start and m.end <= sentence.end]

@@ -1,0 +1,188 @@
+"""A claim -> a verdict, for claims with or without numbers.
+
+A claim with an amount is judged by the rules (reason/check.py): its
+figures against the stored figures about the same thing of the same event.
+A claim without one states a date, a name or a kind ("The missile that
+struck the city was an SRBM"): that value is taken out of the claim, the
+rest becomes a question ("What kind of missile was the missile that struck
+the city?"), the reader reads the sources for it as for any question, code
+verifies each reading, and each source's value is set against the claim's:
+the same value supports, an exclusive one contradicts, anything else says
+nothing. Sources that disagree among themselves make it disputed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..extract.mentions import MentionReader
+from ..extract.question import AnswerType, Question, noun_phrase_head
+from ..models import Passage, Source, Verdict
+from ..text.dates import find_date_values
+from ..text.lexicon import singular
+from ..text.names import same_value
+from . import candidates as candidate_selection
+from .check import RuleJudge, _read
+from .citations import Citations
+from .conflicts import kinds_of_one_thing
+from .decide import decide
+from .interface import Candidate, Evidence, EvidenceReader, Reading, SentenceScorer
+from .typed import TypedReader
+from .verify import Verified, verify
+
+CHECK_RELATIVE = 0.4
+_COPULA = re.compile(r"^(?P<subject>.+?)\s+(?:is|was|are|were)\s+(?:an?\s+|the\s+)?(?P<value>[^,;]+?)\.?$", re.I)
+_DETERMINER = re.compile(r"^(?:the|a|an|this|that|its|their)\s+", re.I)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The value a claim states, and the question it answers."""
+
+    answer_type: AnswerType
+    value: str
+    head: str | None
+    question: str
+
+
+class ReadingJudge:
+    """The `ClaimJudge`: the rules for amounts, a reader for the rest."""
+
+    def __init__(self, rules: RuleJudge, reader: EvidenceReader, scorer: SentenceScorer):
+        self.rules = rules
+        self.reader = reader
+        self.scorer = scorer
+
+    def judge(self, claim: Question, evidence: Evidence) -> Verdict:
+        if _read(claim.text):
+            return self.rules.judge(claim, evidence)
+        for slot in claim_slots(claim.text):
+            asked = Question.analyse(slot.question).model_copy(
+                update={"answer_type": slot.answer_type, "head": slot.head, "one_answer": True}
+            )
+            verified = self._readings(asked, slot, evidence)
+            if any(_agrees(slot, _value(v)) is not None for v in verified):
+                return _verdict(claim.text, slot, asked, verified, evidence)
+        return self.rules.judge(claim, evidence)
+
+    def _readings(self, asked: Question, slot: Slot, evidence: Evidence) -> list[Verified]:
+        groups = candidate_selection.select(asked, evidence, self.scorer, keep_relative=CHECK_RELATIVE)
+        if not groups:
+            return []
+        offered: dict[int, Candidate] = {s.number: s for g in groups for s in g.sentences}
+        reader = self.reader if not isinstance(self.reader, TypedReader) else TypedReader(every_value=True)
+        readings = reader.read(asked, groups).readings
+        # A sentence that gives the claim's own value, word for word, is read as saying it.
+        said = re.compile(rf"(?<![\w-]){re.escape(slot.value)}(?![\w-])", re.I)
+        readings += [Reading(s.source_id, [s.number], slot.value) for s in offered.values() if said.search(s.text)]
+        checked = (verify(asked, reading, offered, evidence) for reading in readings)
+        return [v for v in checked if not isinstance(v, str)]
+
+
+def claim_slots(claim: str) -> list[Slot]:
+    """The values a claim states, each with the question it answers: its
+    dates, the kind a copula gives ("X was an SRBM"), its names."""
+    text = claim.strip().rstrip(".")
+    slots: list[Slot] = []
+    for date in find_date_values(text):
+        masked = re.sub(rf"\b(?:(?:in|on|since)\s+)?[^,.;]*?{date.year}\b", "", text).strip()
+        slots.append(Slot("date", date.iso, None, f"When {masked}?"))
+    names = _names(text)
+    copula = _COPULA.match(text)
+    if copula and not any(m.text in copula.group("value") for m in names):
+        subject = _DETERMINER.sub("", copula.group("subject").strip())
+        value = _DETERMINER.sub("", copula.group("value").strip())
+        # The kind's own noun ("a short-range ballistic missile"), else the
+        # subject's ("the missile that struck the city was an SRBM").
+        words = value.split()
+        head = words[-1] if len(words) > 1 else noun_phrase_head(subject)
+        if head:
+            slots.append(Slot("thing", value, singular(head), f"What kind of {singular(head)} was the {subject}?"))
+    for mention in reversed(names):  # the object a claim states comes late: "the plant was designed by A"
+        masked = text.replace(mention.text, "who or what").strip()
+        kind: AnswerType = mention.kind if mention.kind in ("person", "organisation", "place") else "thing"
+        slots.append(Slot(kind, mention.text, None, f"{masked}?"))
+    return slots
+
+
+def _names(text: str) -> list:
+    source = Source(id="claim", title="", path="", text=text, content_hash="claim")
+    passage = Passage(id="claim", source_id="claim", title="", start=0, end=len(text), text=text)
+    MentionReader().annotate([source], [passage])
+    return [m for m in passage.mentions if m.kind in ("person", "organisation", "place", "thing")]
+
+
+def _classing(phrase: str) -> str:
+    """A description without the names among its modifiers ("AB-12
+    short-range ballistic missile" -> "short-range ballistic missile")."""
+    words = phrase.split()
+    return " ".join([w for w in words[:-1] if not (w[:1].isupper() or any(c.isdigit() for c in w))] + words[-1:])
+
+
+def _value(verified: Verified) -> str:
+    return (verified.claims[0].category if verified.claims else None) or verified.reading.answer
+
+
+def _agrees(slot: Slot, value: str) -> bool | None:
+    """True: the same value; False: one that excludes it; None: neither."""
+    if slot.answer_type == "date":
+        claimed, given = find_date_values(slot.value), find_date_values(value)
+        if not claimed or not given:
+            return None
+        return claimed[0].compatible(given[0])
+    if same_value(slot.value, value):
+        return True
+    if slot.answer_type == "thing":
+        return False if kinds_of_one_thing(slot.value, value) else None
+    return False
+
+
+def _verdict(claim: str, slot: Slot, asked: Question, verified: list[Verified], evidence: Evidence) -> Verdict:
+    judged = [(v, _agrees(slot, _value(v))) for v in verified]
+    # A claim that uses an acronym ("an SRBM") is set against the others in
+    # the words of the source that spells it out.
+    spelled = next((plain for v, agrees in judged if agrees and len((plain := _classing(_value(v))).split()) > 1), None)
+    if spelled and len(slot.value.split()) == 1:
+        fuller = Slot(slot.answer_type, spelled, slot.head, slot.question)
+        judged = [(v, True if agrees else _agrees(fuller, _value(v))) for v, agrees in judged]
+    agree = [v for v, verdict in judged if verdict is True]
+    against = [v for v, verdict in judged if verdict is False]
+    sources: dict[str, Source] = evidence.sources
+    if not agree and not against:
+        return Verdict(
+            claim=claim,
+            verdict="not_found",
+            explanation=f"The sources read say nothing that confirms or excludes “{slot.value}”.",
+        )
+    citations = Citations([s for v in agree + against for s in v.sentences], sources)
+    conflicts = [
+        citations.conflict(d) for d in decide(asked, agree + against, evidence.claims).conflicts if citations.covers(d)
+    ]
+    label = "disputed" if agree and against else "supported" if agree else "contradicted"
+
+    def cite(group: list[Verified]) -> str:
+        return "; ".join(
+            f"{v.reading.answer.strip()} "
+            + "".join(f"[{n}]" for s in v.sentences if (n := citations.id_of_span(s.source_id, s.start)))
+            for v in group
+        )
+
+    lead = {
+        "supported": "The sources support this.",
+        "contradicted": "The sources contradict this.",
+        "disputed": "The sources disagree among themselves about this.",
+    }[label]
+    parts = [lead]
+    if agree:
+        parts.append(f"Consistent with {cite(agree)}.")
+    if against:
+        parts.append(f"At odds with {cite(against)}.")
+    return Verdict(
+        claim=claim,
+        verdict=label,
+        explanation=" ".join(parts),
+        citations=citations.list,
+        claims=[citations.claim(c) for v in agree + against for c in v.claims if citations.id_of(c)],
+        conflicts=conflicts,
+    )

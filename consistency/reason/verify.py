@@ -1,0 +1,227 @@
+"""A reader's readings -> the ones code can stand behind, as typed claims.
+
+A reading names sentences and gives an answer "as written there". Code
+keeps it only if every sentence it names was put before the reader for
+that source, every number, date and name of the answer is in those
+sentences, its words are theirs, and it is an answer of the type asked: an
+amount of what the question counts (in the role asked, for the event asked),
+a date, a name, or a short description. What passes becomes claims that
+`reason/decide.py` compares; what fails is dropped and its reason kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..extract.claims import claim_id, find_claimant, find_places, nearest_claimant
+from ..extract.question import Question
+from ..models import ClaimKind, Source, StatedClaim
+from ..text.dates import find_date_values, find_event_date
+from ..text.lexicon import SAYING
+from ..text.names import is_list
+from ..text.numbers import number_mentions
+from ..text.sentences import sentence_spans
+from ..text.terms import terms
+from .interface import Candidate, Evidence, Reading
+from .relevance import about_the_event, fits_the_place, fits_the_time
+
+WORD_SUPPORT = 0.8  # of the answer's content words must be in the cited sentences
+MAX_VALUE_WORDS = 12  # a longer answer is prose: shown, never compared
+
+
+@dataclass
+class Verified:
+    """A reading that passed, with the claims it makes (amounts: the stored
+    claims of its sentences that it states; otherwise one claim per value)."""
+
+    reading: Reading
+    sentences: list[Candidate]
+    kind: str  # amount | date | name | text
+    claims: list[StatedClaim] = field(default_factory=list)
+    comparable: bool = True  # a list or a long description is shown but not compared
+
+
+def verify(question: Question, reading: Reading, offered: dict[int, Candidate], evidence: Evidence) -> Verified | str:
+    """The verified reading, or why it was dropped (one line)."""
+    source = evidence.sources.get(reading.source_id)
+    if source is None or not reading.numbers:
+        return "names no sentence"
+    sentences = []
+    for number in reading.numbers:
+        sentence = offered.get(number)
+        if sentence is None or sentence.source_id != reading.source_id:
+            return f"cites sentence {number}, which was not offered for this source"
+        sentences.append(sentence)
+    answer = reading.answer.strip()
+    cited = " ".join(s.text for s in sentences)
+    if not answer:
+        return "gives no answer"
+    problem = _ungrounded(answer, cited)
+    if problem:
+        return problem
+    if question.answer_type == "amount":
+        return _amount(question, reading, sentences, evidence)
+    if not names_the_subject(question, sentences[0], source):
+        return "its sentence is not about what the question names"
+    if question.answer_type == "date":
+        return _dated(reading, sentences, source)
+    return _named(question, reading, sentences, source)
+
+
+def _ungrounded(answer: str, cited: str) -> str | None:
+    stated = number_mentions(cited)
+    for forms in number_mentions(answer):
+        if not any(forms & other for other in stated):
+            return f"states {min(forms):g}, which its sentences do not"
+    folded = cited.lower().replace("’", "'")
+    for name in re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+", answer):
+        if name.lower().replace("’", "'") not in folded:
+            return f"names {name!r}, which its sentences do not"
+    wanted = set(terms(answer))
+    if wanted and len(wanted & set(terms(cited))) / len(wanted) < WORD_SUPPORT:
+        return "words its answer otherwise than its sentences"
+    return None
+
+
+def _amount(question: Question, reading: Reading, sentences: list[Candidate], evidence: Evidence) -> Verified | str:
+    """The stored amounts of the cited sentences that the answer states and
+    that count what the question asks, about the event it asks."""
+    answer_numbers = number_mentions(reading.answer)
+    if not answer_numbers:
+        return "gives no amount"
+    spans = {(s.source_id, s.start) for s in sentences}
+    stated = [
+        c
+        for c in evidence.claims.claims
+        if (c.source_id, c.start) in spans
+        and c.kind == "numeric"
+        and any(forms & other for forms in number_mentions(c.amount.text) for other in answer_numbers)
+    ]
+    if not stated:
+        return "states no amount the sentences are read to state"
+    fitting = [c for c in stated if _fits(question, c)]
+    if not fitting:
+        return "its amount does not count what the question asks"
+    source = evidence.sources[reading.source_id]
+    on_event = [c for c in fitting if about_the_event(question, c, evidence)]
+    if not on_event:
+        return "its sentences are about another event than the question's"
+    on_event = [c for c in on_event if fits_the_place(question, c, source)]
+    if not on_event:
+        return "its figures are about another place than the question's"
+    on_event = [c for c in on_event if fits_the_time(question, c.published, c.event_date)]
+    if not on_event:
+        return "its figures are about another time than the question's"
+    on_event = nearest_to_the_subject(question, on_event, evidence)
+    return Verified(reading=reading, sentences=sentences, kind="amount", claims=on_event)
+
+
+def nearest_to_the_subject(question: Question, claims: list[StatedClaim], evidence: Evidence) -> list[StatedClaim]:
+    """One sentence may give the same measure for several things ("€118
+    billion from Europe, surpassing the €85 billion provided by the United
+    States"): keep the figures nearest the rarest name the question gives."""
+    if len(claims) < 2 or len({(c.amount.unit, tuple(c.amount.things)) for c in claims}) > 1:
+        return claims
+    sentence = claims[0].sentence.lower()
+    names = [n for n in _question_names(question.text) if n.lower() in sentence]
+    if not names:
+        return claims
+    rarest = max(names, key=lambda n: max((evidence.lexical.idf(t) for t in terms(n)), default=0.0))
+    at = [m.start() for m in re.finditer(re.escape(rarest.lower()), sentence)]
+
+    def distance(claim: StatedClaim) -> int:
+        start, end = claim.amount.start - claim.start, claim.amount.end - claim.start
+        return min(min(abs(a - end), abs(a + len(rarest) - start)) for a in at)
+
+    nearest = min(distance(c) for c in claims)
+    return [c for c in claims if distance(c) <= nearest + 20]
+
+
+def names_the_subject(question: Question, sentence: Candidate, source: Source) -> bool:
+    """A name, date or description answers only a sentence about what the
+    question names: at least half of the question's names are in the
+    sentence, the one before it or the article's title ("What is the capital
+    of France?" is not answered by a sentence about European capitals)."""
+    names = {n.lower() for n in _question_names(question.text)}
+    if not names:
+        return True
+    context = " ".join([sentence.text, source.title, source.outlet or "", _before(source.text, sentence.start)]).lower()
+    context = context.replace("’", "'")
+    found = sum(
+        1 for n in names if n.replace("’", "'") in context or any(w in context for w in n.split() if len(w) > 3)
+    )
+    return found * 2 >= len(names)
+
+
+def _before(text: str, start: int) -> str:
+    spans = sentence_spans(text, max(0, start - 600), start)
+    return text[spans[-1][0] : spans[-1][1]] if spans else ""
+
+
+def _question_names(text: str) -> list[str]:
+    return [m.group() for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
+
+
+def _fits(question: Question, claim: StatedClaim) -> bool:
+    quantity = claim.amount
+    if question.role and quantity.role and quantity.role != question.role:
+        return False
+    if question.counted:
+        return bool(quantity.things) and question.counts(quantity.things)
+    if question.units:
+        return quantity.unit in question.units
+    return True
+
+
+def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:
+    dates = find_date_values(reading.answer)
+    if not dates:
+        return "gives no date"
+    sentence = sentences[0]
+    claims = [_value_claim(source, sentence, "date", "date", date.iso, reading.answer) for date in dict.fromkeys(dates)]
+    return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
+
+
+def _named(question: Question, reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:
+    answer = reading.answer.strip().rstrip(".")
+    wants_name = question.answer_type in ("person", "organisation", "place")
+    if wants_name and not re.search(r"\b[A-Z0-9][\w’'-]*", answer):
+        return "gives no name"
+    kind: ClaimKind = "entity" if wants_name else "qualitative"
+    value = re.sub(r"^(?:an?|the)\s+", "", answer, flags=re.I)
+    comparable = len(value.split()) <= MAX_VALUE_WORDS and not is_list(value)
+    measure = question.head or question.answer_type
+    claim = _value_claim(source, sentences[0], kind, measure, value, reading.answer)
+    kind_name = "name" if wants_name else "text"
+    return Verified(reading=reading, sentences=sentences, kind=kind_name, claims=[claim], comparable=comparable)
+
+
+def _claimant(sentence: str, offset: int) -> str | None:
+    """Who gives the value: the sentence's claimant, or, where it attributes
+    several ("A described it as X, but B as Y"), the name nearest before it."""
+    if offset and len(re.findall(rf"\b(?:{SAYING}|clarified|called|labelled|identified)\b", sentence)) > 1:
+        return nearest_claimant(sentence, offset) or find_claimant(sentence)
+    return find_claimant(sentence)
+
+
+def _value_claim(
+    source: Source, sentence: Candidate, kind: ClaimKind, measure: str, value: str, answer: str
+) -> StatedClaim:
+    """A claim that `sentence` gives `value` (a date, a name, a class)."""
+    offset = max(sentence.text.find(answer.strip()), 0)
+    return StatedClaim(
+        id=claim_id(source, sentence.start, offset, f"{measure}={value}"),
+        source_id=source.id,
+        title=source.title,
+        published=source.published,
+        start=sentence.start,
+        end=sentence.end,
+        sentence=sentence.text,
+        kind=kind,
+        measure=measure,
+        category=value,
+        claimant=_claimant(sentence.text, offset),
+        event_date=find_event_date(sentence.text),
+        places=sorted(find_places(sentence.text)),
+    )

@@ -1,0 +1,225 @@
+"""The one reviewed lexicon: the general English words code reads facts by.
+
+Nothing here names a place, a person, a weapon or any other thing of one
+corpus: a user's own articles (elections, markets, disasters) are read by
+the same words. Each group says why it exists; a word joins a group only if
+it means the same in any news story. Tests grep the package for the bundled
+corpus's names, so that none slips in here or elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---- amounts ---------------------------------------------------------------
+
+# Vague amounts, as the interval a careful reader would accept. Loose on
+# purpose: "thousands of troops" is said of 11,000 troops too.
+VAGUE_AMOUNTS: dict[str, tuple[float, float]] = {
+    "dozens": (24, 199),
+    "scores": (40, 199),
+    "hundreds": (200, 1_999),
+    "thousands": (2_000, 19_999),
+    "tens of thousands": (20_000, 199_999),
+    "hundreds of thousands": (200_000, 1_999_999),
+    "millions": (2e6, 19.99e6),
+    "several": (3, 9),
+    "a few": (2, 5),
+    "a handful": (2, 6),
+}
+
+# How an amount is hedged, as the interval kind it makes ("more than 330" is
+# [330, inf)).
+QUALIFIERS: dict[str, str] = {
+    **dict.fromkeys(["about", "approximately", "around", "some", "roughly", "an estimated", "estimated"], "about"),
+    **dict.fromkeys(["circa", "approx."], "about"),
+    **dict.fromkeys(["nearly", "almost", "just under", "close to"], "almost"),
+    **dict.fromkeys(["at least", "no fewer than", "no less than", "a minimum of"], "at_least"),
+    **dict.fromkeys(["more than", "over", "upwards of", "in excess of", "above", "exceeding"], "more_than"),
+    **dict.fromkeys(["up to", "as many as", "as much as", "a maximum of"], "up_to"),
+    **dict.fromkeys(["fewer than", "less than", "under", "below"], "fewer_than"),
+}
+
+# Money: a symbol or a word makes an amount a currency, so that "$2.2bn" and
+# "2.2 billion dollars" compare.
+CURRENCY_SYMBOLS = {
+    "us$": "USD",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+}
+CURRENCY_WORDS = {
+    **dict.fromkeys(["dollar", "dollars"], "USD"),
+    **dict.fromkeys(["euro", "euros"], "EUR"),
+    **dict.fromkeys(["pound", "pounds", "sterling"], "GBP"),
+    **dict.fromkeys(["yen"], "JPY"),
+    **dict.fromkeys(["yuan", "renminbi"], "CNY"),
+    **dict.fromkeys(["rouble", "roubles", "ruble", "rubles"], "RUB"),
+    **dict.fromkeys(["rupee", "rupees"], "INR"),
+}
+CURRENCIES = frozenset(CURRENCY_SYMBOLS.values()) | frozenset(CURRENCY_WORDS.values())
+# Words of a question that ask for money ("how much aid", "what did it cost").
+MONEY_WORDS = frozenset(
+    "money aid assistance funding funds fund cost costs price worth budget spending spend spent pay paid salary "
+    "salaries wage wages revenue revenues profit profits loan loans debt grant grants package".split()
+)
+
+# Units of measure, folded to one symbol. Durations count time, not things.
+MEASURES: dict[str, str] = {
+    **dict.fromkeys(["km", "kilometre", "kilometres", "kilometer", "kilometers"], "km"),
+    **dict.fromkeys(["mile", "miles"], "miles"),
+    **dict.fromkeys(["m", "metre", "metres", "meter", "meters"], "m"),
+    **dict.fromkeys(["kg", "kilogram", "kilograms", "kilogramme", "kilogrammes"], "kg"),
+    **dict.fromkeys(["tonne", "tonnes", "ton", "tons"], "tonnes"),
+    **dict.fromkeys(["%", "percent", "per cent"], "%"),
+    **dict.fromkeys(["hour", "hours"], "hours"),
+    **dict.fromkeys(["day", "days"], "days"),
+    **dict.fromkeys(["week", "weeks"], "weeks"),
+    **dict.fromkeys(["month", "months"], "months"),
+    **dict.fromkeys(["year", "years"], "years"),
+}
+# Measures that describe one object (its range, its weight): two sources
+# rarely give them for the same object unless they say which.
+PROPERTY_UNITS = frozenset({"km", "kg", "miles", "m", "tonnes", "%"})
+# A range of a distance ("a range of 800 km"): questions about reach ask km.
+DISTANCE_WORDS = frozenset({"range", "far", "distance", "reach", "long", "wide", "away"})
+
+# What happened to the counted things, by the verbs and nouns news uses for
+# it. Two figures in different roles (launched vs shot down) never conflict.
+ROLES: list[tuple[str, str]] = [
+    ("shot_down", r"shot down|shoot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
+    ("killed", r"kill\w*|dead|died|deaths?|lives|death toll"),
+    ("injured", r"injur\w*|wound\w*|hurt"),
+    ("launched", r"launch\w*|fired|fire|used|attack\w*|struck|barrage|assault|strikes?"),
+    ("deployed", r"deploy\w*|stationed|sent|presence"),
+    ("fighting", r"join\w*|fight\w*|combat|front-line|frontline"),
+    ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied|donat\w*|promis\w*"),
+    ("captured", r"captur\w*|took control|seiz\w*|taken control"),
+    ("repelled", r"repel\w*|repuls\w*|beat back|beaten back|fought off"),
+    ("lost", r"los[st]\w*|casualt\w*"),
+    ("freed", r"free[ds]?|freeing|releas\w*|return\w*|repatriat\w*|sent home"),
+    ("arrested", r"arrest\w*|detain\w*|jail\w*"),
+    ("evacuated", r"evacuat\w*|displac\w*|fled"),
+]
+ROLE_PATTERN = dict(ROLES)
+# Role words that, in a question, name the event rather than what is asked
+# about it ("how many people did the barrage kill": the barrage is the event).
+EVENT_NOUNS = frozenset(
+    "attack attacks strike strikes barrage assault raid offensive aid assistance package funding presence "
+    "destruction deaths lives casualties".split()
+)
+
+# ---- counted things ------------------------------------------------------------
+
+# Nouns that count people, so that "how many people" is answered by "two
+# civilians" or "11,000 troops". Collective nouns whose size is their members
+# ("a 10,000-strong force") join them through the "-strong" construction.
+HUMAN_NOUNS = frozenset(
+    "people person persons individual individuals civilian civilians resident residents inhabitant inhabitants "
+    "citizen citizens child children kid kids adult adults man men woman women boy boys girl girls victim victims "
+    "soldier soldiers troop troops fighter fighters personnel serviceman servicemen servicemember servicemembers "
+    "recruit recruits mercenary mercenaries conscript conscripts volunteer volunteers refugee refugees prisoner "
+    "prisoners hostage hostages migrant migrants worker workers employee employees student students voter voters "
+    "member members passenger passengers patient patients".split()
+)
+# "a 10,000-strong force": the number counts the members of what follows.
+MEMBERS_SUFFIX = "strong"
+# Irregular plurals, for reading a counted noun in its singular.
+_IRREGULAR_PLURALS = {
+    "people": "people", "men": "man", "women": "woman", "children": "child", "feet": "foot", "teeth": "tooth",
+    "mice": "mouse", "geese": "goose", "personnel": "personnel", "aircraft": "aircraft", "police": "police",
+    "series": "series", "species": "species", "news": "news", "data": "data", "media": "media",
+}  # fmt: skip
+# Words that end a noun phrase: the counted noun comes before them.
+PHRASE_ENDS = frozenset(
+    "is are was were be been being am has have had having do does did that which who whom whose what of the a an "
+    "to in on at for by with from as than into onto over under about after before during since until while per "
+    "will would could can may might must shall should not no nor but or and so if then there here this these "
+    "those it its they them their he she his her we our you your i me my more most less least each every "
+    "said says say told reported according also only just even still already thing things need needs".split()
+)
+
+
+def singular(word: str) -> str:
+    """A noun's singular, by rule ("drones" -> "drone", "casualties" -> "casualty")."""
+    lowered = word.lower().strip("’'")
+    if lowered in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[lowered]
+    if len(lowered) > 4 and lowered.endswith("ies"):
+        return lowered[:-3] + "y"
+    if len(lowered) > 4 and re.search(r"(ss|sh|ch|x|z)es$", lowered):
+        return lowered[:-2]
+    if len(lowered) > 3 and lowered.endswith("s") and not lowered.endswith(("ss", "us", "is")):
+        return lowered[:-1]
+    return lowered
+
+
+def is_plural(word: str) -> bool:
+    """A common noun in the plural ("tanks", "people"; not "news", not a name)."""
+    if word[:1].isupper() and not is_human(word):
+        return False
+    lowered = word.lower().strip("’'")
+    if lowered in _IRREGULAR_PLURALS:
+        return lowered in {
+            "people",
+            "men",
+            "women",
+            "children",
+            "feet",
+            "teeth",
+            "mice",
+            "geese",
+            "personnel",
+            "police",
+        }
+    return singular(lowered) != lowered
+
+
+def is_human(noun: str) -> bool:
+    """Does the noun count people? Demonyms in the plural ("Kenyans",
+    "Canadians") do, by their shape."""
+    if noun.lower() in HUMAN_NOUNS or singular(noun) in HUMAN_NOUNS:
+        return True
+    return bool(re.fullmatch(r"[A-Z][a-z]+(?:ians|ans|eans|is|ese|ites|ers)", noun))
+
+
+# ---- who says so, and what a sentence does ------------------------------------
+
+# Verbs of attribution: "X said", "according to X".
+SAYING = (
+    r"said|says|say|claimed|claims|claim|reported|reports|estimated|estimates|told|stated|announced|"
+    r"confirmed|described|insisted|alleged|according|believes|believe|thinks|warned|added|noted|argued"
+)
+# The bodies a name speaks for: "the country's air force", "state media".
+BODIES = (
+    r"air force|military|officials|ministry|government|army|spokes(?:man|woman|person)|intelligence|"
+    r"state media|media|forces|sources|navy|police|authorities|office|agency|department|council|court"
+)
+# Words that open a sentence but name nobody.
+NOT_NAMES = frozenset(
+    "It This That He She They We I You Reports Officials The A An But And However Meanwhile Earlier Later "
+    "Still Yet Also Then There Here Some Many Most Such".split()
+)
+
+# Text addressed to a language model, not to readers: a prompt injection
+# planted in a source. It is nobody's claim and never evidence.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|your|other)"
+    r"\s+(?:instructions|prompts?|rules)\b"
+    r"|\b(?:AI|language model|LLM|assistant|chatbot)s?\s*(?:reading this|summari[sz]ing this)\b"
+    r"|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:AI|LLM|language model|assistant)s?\b"
+    r"|\bsystem prompt\b",
+    re.IGNORECASE,
+)
+
+# The period an amount covers, when a sentence says: a rate ("daily"), a
+# running total ("since", "so far"), or a named period ("in June").
+RATE_WORDS = (
+    r"daily|a day|per day|each day|every day|a week|per week|weekly|monthly|a month|per month|annually|"
+    r"a year|per year|every week|an hour|per hour"
+)
+CUMULATIVE_WORDS = r"since|so far|in total|to date|over the (?:past|last)|altogether|in all"

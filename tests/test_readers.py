@@ -1,0 +1,209 @@
+"""The readers and what code decides from their readings, on corpora that
+are not the bundled one (elections, films, companies): a real store, the
+real embedding model and spaCy. The LLM reader's verification is tested
+with recorded replies (what a model might answer, good and bad), as the
+answer validator is; tests/test_llm.py runs it with a real model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from consistency import Checker
+from consistency.llm.backends import LLM, Completion, Message
+from consistency.reason.answer import ReadingAnswerer
+from consistency.reason.llm_reader import LLMReader
+
+from .conftest import write
+
+ELECTION = {
+    "a.txt": (
+        "2024-03-05",
+        "Vote count in Lakeside\n\nOfficials said 12,400 ballots were cast in the Lakeside mayoral election "
+        "on Sunday, a record turnout for the town.\n\nThe winner, Maria Ortega, took office on Monday.",
+    ),
+    "b.txt": (
+        "2024-03-05",
+        "Lakeside election\n\nThe Lakeside mayoral election on Sunday drew 15,900 ballots, the town clerk "
+        "reported.\n\nMaria Ortega won the race by a wide margin.",
+    ),
+    "c.txt": (
+        "2024-03-06",
+        "Results\n\nAbout 15,000 ballots were cast in the Lakeside mayoral election, according to the "
+        "county.\n\nThe count ended late on Sunday night.",
+    ),
+}
+FOUNDING = {
+    "one.txt": ("", "Harbor Mills\n\nHarbor Mills was founded in 1856 by a group of weavers in the river valley."),
+    "two.txt": ("", "Harbor Mills history\n\nHarbor Mills was founded in 1856 by a group of weavers in the valley."),
+    "three.txt": ("", "About Harbor Mills\n\nHarbor Mills was founded in 1900 by a group of weavers in the valley."),
+}
+FILMS = {
+    "first.txt": (
+        "",
+        "Northern Light (1998 film)\n\nNorthern Light (1998 film) is a drama film directed by Anna Berg. "
+        "It follows a lighthouse keeper through one winter.",
+    ),
+    "second.txt": (
+        "",
+        "Northern Light (2015 film)\n\nNorthern Light (2015 film) is a thriller film directed by Paul Reyes. "
+        "It follows a detective in a northern town.",
+    ),
+}
+
+
+def corpus(tmp_path: Path, articles: dict[str, tuple[str, str]], **checker) -> Checker:
+    folder = tmp_path / "docs"
+    for name, (_, text) in articles.items():
+        write(folder / name, text)
+    write(
+        folder / "metadata.json",
+        json.dumps({name: {"published": date} for name, (date, _) in articles.items() if date}),
+    )
+    built = Checker(store=tmp_path / "store", **checker)
+    assert built.ingest([folder]).ok
+    return built
+
+
+def test_amounts_of_any_thing_conflict_and_overlapping_estimates_do_not(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    answer = checker.ask("How many ballots were cast in the Lakeside mayoral election?")
+    assert answer.status == "conflict"
+    pairs = [{side.value for side in conflict.sides} for conflict in answer.conflicts]
+    assert {"12,400 ballots", "15,900 ballots"} in pairs and all(c.kind == "numeric" for c in answer.conflicts)
+    assert not any("15,900 ballots" in pair and "About 15,000 ballots" in pair for pair in pairs)  # they overlap
+    assert {r.source for r in answer.readings} == {"a", "b", "c"}
+
+
+def test_a_date_stated_by_one_source_against_two_is_a_date_conflict_that_names_the_majority(tmp_path):
+    checker = corpus(tmp_path, FOUNDING)
+    answer = checker.ask("When was Harbor Mills founded?")
+    assert answer.status == "conflict"
+    (conflict,) = answer.conflicts
+    assert conflict.kind == "date"
+    assert [side.value for side in conflict.sides] == ["1856", "1900"]  # the more supported first
+    assert "More sources give 1856 (2 against 1)" in conflict.explanation
+    audit = checker.audit()
+    assert any(c.kind == "date" and {"1856", "1900"} <= {s.value for s in c.sides} for c in audit.conflicts)
+
+
+def test_things_that_share_a_name_are_an_ambiguity_not_a_conflict(tmp_path):
+    checker = corpus(tmp_path, FILMS)
+    answer = checker.ask("Who directed Northern Light?")
+    assert answer.conflicts == [] and answer.status == "answered"
+    (ambiguity,) = answer.ambiguities
+    assert {"Anna Berg", "Paul Reyes"} <= {part for side in ambiguity.readings for part in re.split(r": ", side.value)}
+
+
+def test_a_name_against_another_name_is_an_entity_conflict(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "x.txt": ("", "Quarry Works\n\nThe Quarry Works plant was designed by the architect Lena Holt in 1930."),
+            "y.txt": (
+                "",
+                "Quarry Works plant\n\nThe Quarry Works plant was designed by the architect Omar Voss in 1930.",
+            ),
+        },
+    )
+    answer = checker.ask("Who designed the Quarry Works plant?")
+    assert answer.status == "conflict" and answer.conflicts[0].kind == "entity"
+    assert {"Lena Holt", "Omar Voss"} == {s.value for s in answer.conflicts[0].sides}
+    assert checker.check("The Quarry Works plant was designed by Lena Holt.").verdict == "disputed"
+
+
+def test_the_typed_reader_abstains_when_no_sentence_gives_what_is_asked(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    assert checker.ask("How many people were injured in the Lakeside election?").status == "not_found"
+    assert checker.ask("When did the Lakeside bridge open?").status == "not_found"
+
+
+class RecordedLLM(LLM):
+    """A backend that replays fixed replies, one per call: what a model might
+    say, to test what code keeps of it (a real model runs in test_llm.py)."""
+
+    backend = "recorded"
+    model = "replies"
+
+    def __init__(self, replies: list[dict]):
+        self.replies = [json.dumps(r) for r in replies]
+        self.prompts: list[str] = []
+
+    def chat(self, messages: list[Message], *, max_tokens=256, schema=None, on_token=None) -> Completion:
+        self.prompts.append(messages[-1].content)
+        return Completion(text=self.replies.pop(0) if self.replies else '{"answers": false}', seconds=0.0)
+
+
+def read_with(checker: Checker, replies: list[dict], question: str):
+    llm = RecordedLLM(replies)
+    reader = ReadingAnswerer(LLMReader(llm), checker.scorer)
+    answer = Checker(settings=checker.settings, model=checker.model, reader=reader).ask(question)
+    return answer, llm
+
+
+def test_an_llm_reading_must_cite_offered_sentences_and_state_only_what_they_say(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    question = "How many ballots were cast in the Lakeside mayoral election?"
+    _, probe = read_with(checker, [], question)
+    replies = []
+    for prompt in probe.prompts:  # one reply per source, in the order it was asked
+        number = int(re.findall(r"^\[(\d+)\]", prompt, re.M)[0])
+        if "12,400" in prompt:
+            replies.append({"answers": True, "sentences": [number], "answer": "12,400 ballots were cast"})
+        elif "15,900" in prompt:
+            replies.append(
+                {"answers": True, "sentences": [99], "answer": "15,900 ballots"}
+            )  # a sentence it was not shown
+        else:
+            replies.append(
+                {"answers": True, "sentences": [number], "answer": "1,000,000 ballots"}
+            )  # an invented number
+    answer, _ = read_with(checker, replies, question)
+    assert [r.answer for r in answer.readings] == ["12,400 ballots were cast"]
+    assert answer.llm.status == "repaired"
+    assert "not offered" in answer.llm.note and "which its sentences do not" in answer.llm.note
+    assert "1,000,000" not in answer.answer
+
+
+def test_when_every_llm_reading_fails_the_answer_is_not_found(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    answer, _ = read_with(
+        checker,
+        [{"answers": True, "sentences": [1], "answer": "Seventy thousand ballots, officials said"}] * 3,
+        "How many ballots were cast in the Lakeside mayoral election?",
+    )
+    assert answer.status == "not_found" and answer.llm.status == "rejected" and answer.llm.draft
+
+
+def test_sources_are_read_one_call_each_with_the_question_first(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    question = "How many ballots were cast in the Lakeside mayoral election?"
+    _, llm = read_with(checker, [], question)
+    assert len(llm.prompts) == 3
+    assert all(prompt.startswith(f"Question: {question}") for prompt in llm.prompts)
+
+
+def test_the_product_names_no_place_person_or_weapon_of_the_bundled_corpus():
+    package = Path(__file__).resolve().parent.parent / "consistency"
+    names = re.compile(
+        r"ukrain|kyiv|kiev|russia|moscow|kremlin|putin|zelensk|trump|dnipro|kharkiv|sumy|donetsk|kursk|yemen|houthi|"
+        r"oreshnik|korea|crimea|patriot|icbm|intercontinental|iran|blinken|gchq|kerch",
+        re.IGNORECASE,
+    )
+    offending = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if names.search(line)
+    ]
+    assert offending == []  # code, comments and examples alike: users bring their own corpus
+
+
+@pytest.mark.parametrize("reader", ["typed", "rules"])
+def test_every_reader_cites_verbatim_spans(corpus_checker, reader):
+    answer = corpus_checker.with_reader(reader).ask("How many drones were used in the record overnight attack?")
+    for citation in answer.citations:
+        assert corpus_checker.source(citation.source).text[citation.start : citation.end] == citation.quote
