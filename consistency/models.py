@@ -191,6 +191,7 @@ class Reading(BaseModel):
     citations: list[int]
     kind: Literal["amount", "date", "name", "text"]
     about: str | None = Field(None, description="what the source says the answer is about, when it names it")
+    reader: str = Field("typed", description="who read it: llm, or typed (no model, or where the model's failed)")
 
 
 class Ambiguity(BaseModel):

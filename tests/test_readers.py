@@ -162,20 +162,27 @@ def test_an_llm_reading_must_cite_offered_sentences_and_state_only_what_they_say
                 {"answers": True, "sentences": [number], "answer": "1,000,000 ballots"}
             )  # an invented number
     answer, _ = read_with(checker, replies, question)
-    assert [r.answer for r in answer.readings] == ["12,400 ballots were cast"]
+    assert [r.answer for r in answer.readings if r.reader == "llm"] == ["12,400 ballots were cast"]
     assert answer.llm.status == "repaired"
     assert "not offered" in answer.llm.note and "which its sentences do not" in answer.llm.note
     assert "1,000,000" not in answer.answer
 
 
-def test_when_every_llm_reading_fails_the_answer_is_not_found(tmp_path):
+def test_when_every_llm_reading_fails_none_is_shown_and_the_typed_readings_that_verify_stand(tmp_path):
     checker = corpus(tmp_path, ELECTION)
-    answer, _ = read_with(
-        checker,
-        [{"answers": True, "sentences": [1], "answer": "Seventy thousand ballots, officials said"}] * 3,
-        "How many ballots were cast in the Lakeside mayoral election?",
-    )
-    assert answer.status == "not_found" and answer.llm.status == "rejected" and answer.llm.draft
+    question = "How many ballots were cast in the Lakeside mayoral election?"
+    replies = [{"answers": True, "sentences": [1], "answer": "Seventy thousand ballots, officials said"}] * 3
+    answer, _ = read_with(checker, replies, question)
+    assert answer.llm.status == "rejected" and answer.llm.draft
+    assert all(r.reader == "typed" for r in answer.readings) and "Seventy" not in answer.answer
+    assert {r.source for r in answer.readings} == {"a", "b", "c"}  # what the typed reader reads, verified
+
+
+def test_an_llm_that_finds_nothing_leaves_what_code_verifies_of_the_typed_reading(tmp_path):
+    checker = corpus(tmp_path, FOUNDING)
+    replies = [{"answers": False, "sentences": [], "answer": ""}] * 3
+    answer, llm = read_with(checker, replies, "When was Harbor Mills founded?")
+    assert len(llm.prompts) == 3 and answer.llm.status == "verified" and answer.status == "conflict"
 
 
 def test_sources_are_read_one_call_each_with_the_question_first(tmp_path):

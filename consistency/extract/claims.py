@@ -156,8 +156,10 @@ def find_scope(sentence: str) -> str | None:
     """The period an amount covers, when the sentence says: 'in june' (a
     month's total), 'rate' (daily), 'cumulative' (since). None: one event."""
     for kind, pattern in _SCOPES:
-        match = pattern.search(sentence)
-        if match:
+        for match in pattern.finditer(sentence):
+            # "said this week that ... in June": when it was said is not the period counted.
+            if re.search(rf"\b(?:{SAYING})\s+$", sentence[max(0, match.start() - 20) : match.start()]):
+                continue
             return kind if kind != "period" else match.group().lower()
     return None
 

@@ -85,6 +85,7 @@ class Question(BaseModel):
     )
     dates: list[str] = Field(default_factory=list, description="the dates the question names, ISO (a year: '2022')")
     places: list[str] = Field(default_factory=list, description="the places the question names ('in X')")
+    claimant: str | None = Field(None, description="whose word the question asks for: 'according to X', 'does X say'")
     event_text: str = Field(description="what the question says about the event, not about the count")
     scene_text: str = Field(description="event_text without any role: what a claim under check describes")
     asks_amount: bool = Field(description="how many, how much, what share")
@@ -118,6 +119,7 @@ class Question(BaseModel):
             one_answer=not _asks_several(text),
             dates=[d.iso for d in find_date_values(text)] if answer_type != "date" else [],
             places=sorted(find_places(text)),
+            claimant=_claimant(text),
             event_text=event_text,
             # A claim under check asks nothing: every role it states is
             # checked, so only the rest describes the event.
@@ -243,6 +245,21 @@ def _units(lowered: str) -> set[str]:
     if re.search(r"\b(percentage|percent|per cent|share|proportion)\b", lowered):
         units.add("%")
     return units - ({"m"} if "m" in units and not words & DISTANCE_WORDS else set())
+
+
+_ASKED_CLAIMANT = re.compile(
+    r"\b(?i:according to)\s+(?:the\s+)?(?P<according>[^,?]+?)(?:,|\?|$)"
+    r"|\b(?:does|did|do)\s+(?:the\s+)?(?P<says>[A-Z][^?]*?)\s+(?:say|claim|estimate|report)\b"
+)
+
+
+def _claimant(text: str) -> str | None:
+    """Whose word the question asks for ("According to the foreign minister,
+    how many ...", "How many ... does the ministry say ...")."""
+    if re.search(r"\b(compare|agree|differ|same|versus|vs)\b", text, re.I):
+        return None  # a question that sets claimants side by side asks for all of them
+    match = _ASKED_CLAIMANT.search(text)
+    return (match.group("according") or match.group("says")).strip() if match else None
 
 
 def _asks_several(text: str) -> bool:

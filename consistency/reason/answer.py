@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from ..extract.question import Question
 from ..models import Answer, Generation, Timings
+from ..text.names import same_value
 from . import candidates as candidate_selection
 from .compose import compose, not_found
 from .decide import about_of, decide
-from .interface import Candidate, Evidence, EvidenceReader, SentenceScorer
+from .interface import Candidate, Evidence, EvidenceReader, Reading, SentenceScorer
 from .verify import Verified, verify
 
 
@@ -38,21 +39,42 @@ class ReadingAnswerer:
         if not groups:
             return not_found(question.text).model_copy(update={"llm": result.generation})
         offered: dict[int, Candidate] = {s.number: s for g in groups for s in g.sentences}
+        verified, problems = self._verified(question, result.readings, offered, evidence)
+        primary = list(verified)
+        for extra in self._verified(question, result.fallbacks, offered, evidence)[0]:
+            if not any(_same_reading(extra, v) for v in verified):
+                verified.append(extra)
+        decision = decide(question, verified, evidence.claims)
+        answer = compose(question.text, decision, evidence.sources)
+        generation = result.generation
+        if generation is not None:
+            generation = _judged(generation, result.readings, primary, problems)
+        return answer.model_copy(update={"llm": generation, "timings": Timings(generate=result.seconds)})
+
+    @staticmethod
+    def _verified(
+        question: Question, readings: list[Reading], offered: dict[int, Candidate], evidence: Evidence
+    ) -> tuple[list[Verified], list[str]]:
         verified: list[Verified] = []
         problems: list[str] = []
-        for reading in result.readings:
+        for reading in readings:
             checked = verify(question, reading, offered, evidence)
             if isinstance(checked, str):
                 problems.append(f"{reading.source_id}: {checked}")
             else:
                 checked.reading.about = about_of(question, evidence.sources[reading.source_id].text)
                 verified.append(checked)
-        decision = decide(question, verified, evidence.claims)
-        answer = compose(question.text, decision, evidence.sources)
-        generation = result.generation
-        if generation is not None:
-            generation = _judged(generation, result.readings, verified, problems)
-        return answer.model_copy(update={"llm": generation, "timings": Timings(generate=result.seconds)})
+        return verified, problems
+
+
+def _same_reading(a: Verified, b: Verified) -> bool:
+    """Two readers reading the same thing in one source: the same figures,
+    or the same value."""
+    if a.reading.source_id != b.reading.source_id or a.kind != b.kind:
+        return False
+    if a.kind == "amount":
+        return {c.id for c in a.claims} <= {c.id for c in b.claims}
+    return any(same_value(x.category or "", y.category or "") for x in a.claims for y in b.claims)
 
 
 def _judged(generation: Generation, readings: list, verified: list[Verified], problems: list[str]) -> Generation:

@@ -9,15 +9,17 @@ are not judged by word overlap: the check abstains and shows the evidence.
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from ..extract.claims import extract_claims
 from ..extract.question import Question
 from ..models import Source, StatedClaim, Verdict
+from ..text.terms import terms
 from .citations import Citations, conflict_sentences
 from .conflicts import RuleComparator, different_event, find_conflicts
 from .interface import ClaimComparator, ClaimSet, Disagreement, Evidence, ScoredSentence, SentenceScorer
-from .relevance import about_the_event, relevant_claims
+from .relevance import about_the_event, fits_the_time, relevant_claims
 
 USER = "claim-under-check"
 
@@ -40,9 +42,19 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
     stated = _read(text)
     if not stated:
         return _unjudged(text, scored, sources)
+    unknown = _names_the_sources_never_mention(text, evidence)
+    if unknown:
+        return Verdict(
+            claim=text,
+            verdict="not_found",
+            explanation=(
+                f"No stored source mentions {', '.join(unknown)}: the claim is not judged by other subjects' figures."
+            ),
+        )
     relevant = relevant_claims(scored, claim_set)
     same_measure = _SameMeasure(stated)
     fitting = [c for c in relevant if claim.matches(c)] + [c for c in relevant if same_measure.matches(c)]
+    fitting = [c for c in fitting if fits_the_time(claim, c.published, c.event_date)]
     candidates = _one_event(scored, [c for c in fitting if about_the_event(claim, c, evidence, ignore_numbers=True)])
     judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged, comparator)
@@ -63,6 +75,14 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
         claims=[citations.claim(c) for c in _unique(agree + against)],
         conflicts=[citations.conflict(d) for d in among_sources if citations.covers(d)],
     )
+
+
+def _names_the_sources_never_mention(text: str, evidence: Evidence) -> list[str]:
+    """The claim's names ("Japan has pledged ...") that no stored passage uses."""
+    names = re.findall(r"\b[A-Z][\w’'-]+", text)
+    return [
+        n for n in dict.fromkeys(names) if (found := terms(n)) and not any(evidence.lexical.known(t) for t in found)
+    ]
 
 
 def _read(text: str) -> list[StatedClaim]:
@@ -122,7 +142,13 @@ def _compare_all(
             if comparison.disagreement is not None:
                 disagree.append(comparison.disagreement)
             elif comparison.related:
-                is_bound = theirs.quantity is not None and theirs.amount.qualifier in _BOUNDS
+                # A bound ("at least two") neither states nor denies a figure,
+                # unless the claim gives the very same bound.
+                same_bound = (theirs.amount.qualifier, theirs.amount.point) == (
+                    mine.amount.qualifier,
+                    mine.amount.point,
+                )
+                is_bound = theirs.amount.qualifier in _BOUNDS and not same_bound
                 (neutral if is_bound else agree).append(theirs)
     return _unique(agree), _unique(neutral), disagree
 

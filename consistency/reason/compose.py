@@ -30,7 +30,7 @@ def compose(question: str, decision: Decision, sources: dict[str, Source]) -> An
     ambiguities = [_ambiguity(decision, citations)] if decision.ambiguous else []
     if ambiguities:
         facts.append(ambiguities[0].summary)
-    prose = " ".join(_statement(reading, sources) for reading in readings)
+    prose = "\n".join(_statement(v, reading) for v, reading in zip(verified, readings, strict=True))
     return Answer(
         question=question,
         status="conflict" if conflicts else "answered",
@@ -49,17 +49,19 @@ def _reading(verified: Verified, citations: Citations) -> Reading:
     kind = verified.kind if verified.kind in ("amount", "date", "name") else "text"
     return Reading(
         source=verified.reading.source_id, answer=verified.reading.answer.strip(), citations=ids, kind=kind,
-        about=verified.reading.about,
+        about=verified.reading.about, reader=verified.reading.reader,
     )  # fmt: skip
 
 
-def _statement(reading: Reading, sources: dict[str, Source]) -> str:
-    source = sources[reading.source]
-    title = source.title if len(source.title) <= 80 else source.title[:77].rstrip() + "…"
-    who = f"“{title}”"
+def _statement(verified: Verified, reading: Reading) -> str:
+    """A source's answer, with the sentence it stands on when the answer is
+    only a part of it: "539 drones: “A record 539 drones ...” [2]"."""
     markers = "".join(f"[{n}]" for n in reading.citations)
-    answer = reading.answer.rstrip(" .")
-    return f"{who}: {answer} {markers}."
+    answer = reading.answer.strip().rstrip(" .")
+    quoted = " ".join(s.text for s in verified.sentences)
+    if len(answer) >= 0.8 * len(quoted.rstrip(" .")):
+        return f"{quoted} {markers}"
+    return f"{answer}: “{quoted}” {markers}"
 
 
 def _ambiguity(decision: Decision, citations: Citations) -> Ambiguity:

@@ -139,7 +139,7 @@ def same_subject(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
         same_measure = same_things(qa.things, qb.things) if qa.things and qb.things else qa.unit == qb.unit
         if not same_measure or not same_circumstances(a, b):
             return False
-        if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id:
+        if qa.unit in PROPERTY_UNITS and a.source_id != b.source_id and not (a.context_free or b.context_free):
             return False  # a range in km belongs to one weapon; articles rarely name which
     elif a.measure != b.measure:
         return False
@@ -161,7 +161,10 @@ def same_circumstances(a: StatedClaim, b: StatedClaim) -> bool:
     qa, qb = a.amount, b.amount
     if qa.role and qb.role and qa.role != qb.role:
         return False
-    if a.scope != b.scope and not (a.context_free or b.context_free):
+    # A claim under check has no article around it: a period it does not
+    # state may be any; one it states ("in June") must be the same.
+    unstated = (a.context_free and a.scope is None) or (b.context_free and b.scope is None)
+    if a.scope != b.scope and not unstated:
         return False
     if qa.role != qb.role and {qa.qualifier, qb.qualifier} & _BOUNDS:
         return False
@@ -243,7 +246,8 @@ def _side(claim: StatedClaim, other: StatedClaim, claim_set: ClaimSet) -> Side |
     (539 drones + 11 missiles) is summed when `other` counts the same things
     together; a part alone cannot be compared with a whole."""
     mine, theirs = set(claim.amount.things), set(other.amount.things)
-    if not mine or not theirs or mine >= theirs:
+    one_each = len(mine) == 1 and len(theirs) == 1
+    if not mine or not theirs or mine >= theirs or (one_each and same_things(list(mine), list(theirs))):
         low, high = _tolerant(claim.amount)
         return Side([claim], low, high, _label(claim.amount))
     parts = _breakdown(claim, theirs, claim_set)

@@ -22,6 +22,7 @@ from ..models import StatedClaim
 from ..text.dates import WrittenDate
 from ..text.lexicon import CURRENCIES, singular
 from ..text.names import name_tokens, same_value
+from ..text.terms import terms
 from .conflicts import _drop_redundant, _numeric, different_event, rank, same_circumstances, same_things, value_conflict
 from .interface import ClaimSet, Disagreement
 from .verify import Verified
@@ -36,6 +37,7 @@ class Decision:
 
 
 def decide(question: Question, verified: list[Verified], claim_set: ClaimSet) -> Decision:
+    verified = _asked_claimant(question, verified)
     amounts = _one_event([v for v in verified if v.kind == "amount"])
     values = [v for v in verified if v.kind != "amount" and v.comparable and _one_value_asked(question, v)]
     decision = Decision(readings=[v for v in verified if v.kind != "amount" or v in amounts])
@@ -48,6 +50,22 @@ def decide(question: Question, verified: list[Verified], claim_set: ClaimSet) ->
     if not numeric:
         decision.varying = _varying(question, amounts, claim_set)
     return decision
+
+
+def _asked_claimant(question: Question, verified: list[Verified]) -> list[Verified]:
+    """A question that asks for one claimant's word ("does the defence
+    ministry say") is answered by the readings that give that word, when any
+    does: other sources' figures are beside the point, not in conflict."""
+    if not question.claimant:
+        return verified
+    wanted = set(terms(question.claimant))
+
+    def says_it(reading: Verified) -> bool:
+        said = " ".join(filter(None, [c.claimant for c in reading.claims] + [s.text for s in reading.sentences]))
+        return len(wanted & set(terms(said))) * 2 >= len(wanted)
+
+    theirs = [v for v in verified if says_it(v)]
+    return theirs or verified
 
 
 def _one_event(amounts: list[Verified]) -> list[Verified]:

@@ -171,6 +171,7 @@ class Reading:
     numbers: list[int]  # the candidate sentences it cites, by the numbers the reader saw
     answer: str
     about: str | None = None
+    reader: str = "typed"  # who made it: llm or typed
 
 
 class EvidenceReader(Protocol):
@@ -188,6 +189,9 @@ class ReaderResult:
     readings: list[Reading]
     generation: Generation | None = None  # what the LLM did, for a reader that asked one
     seconds: float = 0.0
+    # Another reader's readings, kept where they verify and say something the
+    # first reader's do not (the typed reader's, beside the LLM's).
+    fallbacks: list[Reading] = field(default_factory=list)
 
 
 class QuestionReader(Protocol):

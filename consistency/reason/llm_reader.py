@@ -10,14 +10,19 @@ its evaluated state from one source's call to the next, and the fixed
 system prompt's state is cached on disk (llm/backends.py).
 
 The model only reads: code verifies every reading and decides everything
-else. If the backend fails mid-question, the typed reader answers instead
-and `Answer.llm` says so.
+else. The typed reader reads the same sentences, and what it reads that
+verifies and that the model's readings do not already say is kept beside
+them (a 1.5B model often says "no" to a sentence that plainly answers);
+each reading says which reader made it. If
+the backend fails mid-question, the typed reader answers instead and
+`Answer.llm` says so.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -41,10 +46,42 @@ SCHEMA = {
 }
 
 
+ALL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "readings": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sentences": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 3},
+                    "answer": {"type": "string", "maxLength": 160},
+                },
+                "required": ["sentences", "answer"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["readings"],
+    "additionalProperties": False,
+}
+Mode = Literal["per-source", "one-call"]
+
+
 class SourceReply(BaseModel):
     answers: bool
     sentences: list[int] = Field(default_factory=list)
     answer: str = ""
+
+
+class ItemReply(BaseModel):
+    sentences: list[int] = Field(default_factory=list)
+    answer: str = ""
+
+
+class AllReply(BaseModel):
+    readings: list[ItemReply] = Field(default_factory=list)
 
 
 class LLMReader:
@@ -52,10 +89,12 @@ class LLMReader:
 
     name = "llm"
 
-    def __init__(self, llm: LLM):
+    def __init__(self, llm: LLM, mode: Mode = "per-source"):
         self.llm = llm
-        self.system = load("read.system")
-        self.user = load("read.user")
+        self.mode = mode
+        prefix = "read" if mode == "per-source" else "read_all"
+        self.system = load(f"{prefix}.system")
+        self.user = load(f"{prefix}.user")
         self.fallback = TypedReader()
 
     def generation(self, status: str, note: str | None = None, draft: str | None = None) -> Generation:
@@ -75,26 +114,64 @@ class LLMReader:
         readings: list[Reading] = []
         replies: list[str] = []
         try:
-            for group in candidates:
+            if self.mode == "one-call":
+                reply = self._ask_all(question, candidates)
+                replies.append(reply)
+                readings.extend(_readings(candidates, reply))
+            for group in candidates if self.mode == "per-source" else []:
                 reply = self._ask(question, group)
                 replies.append(reply)
                 readings.extend(_reading(group, reply))
         except LLMUnavailable as error:
-            typed = self.fallback.read(question, candidates)
             note = f"{error}; the typed reader answered"
-            return ReaderResult(typed.readings, self.generation("unavailable", note), time.perf_counter() - started)
+            fallen_back = self.fallback.read(question, candidates).readings
+            return ReaderResult(fallen_back, self.generation("unavailable", note), time.perf_counter() - started)
         draft = "\n".join(replies)
-        return ReaderResult(readings, self.generation("verified", draft=draft), time.perf_counter() - started)
+        typed = self.fallback.read(question, candidates).readings
+        generation = self.generation("verified", draft=draft)
+        return ReaderResult(readings, generation, time.perf_counter() - started, fallbacks=typed)
 
     def _ask(self, question: Question, group: SourceCandidates) -> str:
-        source = group.source
-        label = f"“{source.title}”" + (f" ({source.outlet})" if source.outlet else "")
+        label = _label(group)
         sentences = "\n".join(f"[{s.number}] {_one_line(s.text)}" for s in group.sentences)
         messages = [
             Message(role="system", content=self.system.fill()),
             Message(role="user", content=self.user.fill(question=question.text, source=label, sentences=sentences)),
         ]
         return self.llm.chat(messages, max_tokens=MAX_REPLY_TOKENS, schema=SCHEMA).text
+
+    def _ask_all(self, question: Question, candidates: list[SourceCandidates]) -> str:
+        blocks = "\n\n".join(
+            f"Source {index} ({_label(group)}):\n"
+            + "\n".join(f"[{s.number}] {_one_line(s.text)}" for s in group.sentences)
+            for index, group in enumerate(candidates, start=1)
+        )
+        messages = [
+            Message(role="system", content=self.system.fill()),
+            Message(role="user", content=self.user.fill(question=question.text, sources=blocks)),
+        ]
+        return self.llm.chat(messages, max_tokens=MAX_REPLY_TOKENS * 2, schema=ALL_SCHEMA).text
+
+
+def _label(group: SourceCandidates) -> str:
+    source = group.source
+    return f"“{source.title}”" + (f", {source.outlet}" if source.outlet else "")
+
+
+def _readings(candidates: list[SourceCandidates], reply: str) -> list[Reading]:
+    """One call's readings, each given to the source of its first sentence
+    (a reading that mixes sources fails verification)."""
+    try:
+        parsed = AllReply.model_validate(parse_json(reply))
+    except (ValueError, ValidationError, json.JSONDecodeError):
+        return []
+    owner = {s.number: group.source.id for group in candidates for s in group.sentences}
+    readings = []
+    for item in parsed.readings:
+        numbers = list(dict.fromkeys(item.sentences))
+        if item.answer.strip() and numbers:
+            readings.append(Reading(owner.get(numbers[0], "unknown"), numbers, item.answer, reader="llm"))
+    return readings
 
 
 def _reading(group: SourceCandidates, reply: str) -> list[Reading]:
@@ -106,7 +183,7 @@ def _reading(group: SourceCandidates, reply: str) -> list[Reading]:
         return []
     if not parsed.answers or not parsed.answer.strip():
         return []
-    return [Reading(group.source.id, list(dict.fromkeys(parsed.sentences)), parsed.answer)]
+    return [Reading(group.source.id, list(dict.fromkeys(parsed.sentences)), parsed.answer, reader="llm")]
 
 
 def _one_line(text: str) -> str:

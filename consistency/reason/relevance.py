@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import Source, StatedClaim
 from ..text.dates import MONTH_WORDS, date_bounds, day_number
@@ -68,9 +69,13 @@ def event_weights(question: Question, evidence: Evidence, ignore_numbers: bool =
         # not as words a sentence must repeat.
         described = re.sub(rf"\b(?:{MONTH_WORDS}|(?:1[89]|20)\d\d)\b", " ", described, flags=re.I)
     lexical = evidence.lexical
+    counted: set[str] = set()
+    if ignore_numbers:
+        # A claim's own counted things are what is checked, like its figures.
+        counted = {t for q in find_quantities(question.text) for thing in q.things for t in terms(thing)}
     return {
         t: lexical.idf(t)
-        for t in set(terms(described))
+        for t in set(terms(described)) - counted
         if lexical.known(t) and not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))
     }
 
