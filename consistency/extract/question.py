@@ -40,9 +40,12 @@ _AMOUNT = re.compile(
     r"what (percentage|share|proportion|fraction)|what (\w+ )?(level|rate|figure|total|tally|sum)\b|"
     r"the (same |right )?(size|number|total|toll|tally|count|scale)\b|(what|which) "
     r"(was|is|were|are) the (size|toll|total|population|"
-    r"range|cost|price|number|amount|value|death toll|turnout|figure|count))\b",
+    r"range|cost|price|number|amount|value|death toll|turnout|figure|count))\b|"
+    r"\b(?:what|which) (?:is|was|are|were) the (?:\w+ ){0,2}(?:size|length|weight|height|capacity|area|depth|"
+    r"speed|width|volume|population|price|cost|value)\b",
     re.I,
 )
+_DATE_WORDS = re.compile(r"\b(?:what|which)\b[^?,]*\b(?:date|year|birthday|anniversary)\b|\bdate of\b", re.I)
 _DATE = re.compile(
     r"^\s*(when|since when)\b|\b(what|which|in what|in which) (year|date|day|month|decade|century)\b", re.I
 )
@@ -168,7 +171,7 @@ class Question(BaseModel):
 
 
 def _answer_type(text: str, amount: bool) -> AnswerType:
-    if _DATE.search(text):
+    if _DATE.search(text) or _DATE_WORDS.search(text):
         return "date"
     if amount:
         return "amount"

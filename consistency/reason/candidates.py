@@ -29,9 +29,6 @@ def select(
     (`keep_relative` lower): the evidence was found with the claim's own
     value in its words, which ranks the sentences that disagree lower."""
     scored = scorer.score(question, evidence)
-    if not scored:
-        return []
-    floor = max(MIN_SCORE, keep_relative * scored[0].score)
     mentions = _mentions_by_source(evidence)
     # An amount question reads sentences with an amount of what it asks for
     # (any amount when it names no thing or unit: "how large was the attack").
@@ -40,8 +37,23 @@ def select(
         for c in evidence.claims.claims
         if c.kind == "numeric" and (not question.names_a_measure or question.matches(c))
     }
+    typed = [
+        s
+        for s in scored
+        if holds_the_type(
+            question,
+            evidence.sources[s.source_id].text[s.start : s.end],
+            (s.source_id, s.start) in claimed,
+            _within(mentions, s),
+        )
+    ]
+    if not typed:
+        return []
+    # How relevant a sentence must be is measured against the best that could
+    # answer at all, not against one that merely shares the question's words.
+    floor = max(MIN_SCORE, keep_relative * typed[0].score)
     chosen: dict[str, list[ScoredSentence]] = {}
-    for sentence in scored:
+    for sentence in typed:
         if sentence.score < floor:
             break
         if len(chosen.get(sentence.source_id, [])) >= PER_SOURCE:
@@ -54,10 +66,6 @@ def select(
             fits_the_time(question, date.iso) for date in find_date_values(text)
         ):
             continue  # a report of another time, which names no date of the question's
-        if not holds_the_type(
-            question, text, (sentence.source_id, sentence.start) in claimed, _within(mentions, sentence)
-        ):
-            continue
         chosen.setdefault(sentence.source_id, []).append(sentence)
     groups = []
     number = 0

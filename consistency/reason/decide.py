@@ -19,7 +19,7 @@ from itertools import combinations
 from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import StatedClaim
-from ..text.dates import WrittenDate
+from ..text.dates import WrittenDate, find_date_values
 from ..text.lexicon import CURRENCIES, singular
 from ..text.names import name_tokens, same_value
 from ..text.terms import terms
@@ -180,8 +180,8 @@ def _same(a: StatedClaim, b: StatedClaim) -> bool:
 
 
 def _date(claim: StatedClaim) -> WrittenDate:
-    parts = [int(p) for p in (claim.category or "0").split("-")]
-    return WrittenDate(parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    dates = find_date_values(claim.category or "")
+    return dates[0] if dates else WrittenDate(0, None, None)
 
 
 def _about_groups(values: list[Verified]) -> list[list[Verified]]:

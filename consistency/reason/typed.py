@@ -16,7 +16,7 @@ import re
 
 from ..extract.question import Question
 from ..models import Mention
-from ..text.dates import find_date_values
+from ..text.dates import WrittenDate, date_spans
 from ..text.lexicon import PHRASE_ENDS, singular
 from ..text.names import name_key
 from ..text.terms import terms
@@ -24,7 +24,8 @@ from .interface import Candidate, ReaderResult, Reading, SourceCandidates
 
 # A sentence must score this well for its name, date or class to be an
 # answer (amounts have the stricter checks of counted thing, role and event).
-NAME_SCORE = 0.45
+NAME_SCORE = 0.35  # names and dates: the mention's type already narrows them down
+KIND_SCORE = 0.45  # a phrase with the asked head noun is a looser signal
 PROSE_SCORE = 0.55  # a sentence shown as the answer itself, when no phrase names a kind
 SECOND_SENTENCE = 0.65  # a source's second amount sentence is read when it scores this close to its best
 
@@ -59,7 +60,7 @@ class TypedReader:
             return [Reading(source_id, [s.number], name[0].text) for name, s in named[: 3 if self.every_value else 1]]
         found: list[Reading] = []
         for sentence in ranked:
-            if sentence.score < NAME_SCORE:
+            if sentence.score < (NAME_SCORE if question.answer_type == "date" else KIND_SCORE):
                 break
             values = self._values(question, sentence)
             found += [Reading(source_id, [sentence.number], value) for value in values[:2]]
@@ -73,8 +74,7 @@ class TypedReader:
 
     def _values(self, question: Question, sentence: Candidate) -> list[str]:
         if question.answer_type == "date":
-            dates = find_date_values(sentence.text)
-            return [_written(sentence.text, dates[0].iso)] if dates else []
+            return _nearest_date(question, sentence.text)
         return kind_phrases(question, sentence.text)
 
     def _name(self, question: Question, sentence: Candidate) -> tuple[Mention, float] | None:
@@ -149,8 +149,19 @@ _NOT_CLASSIFYING = frozenset(
 )
 
 
-def _written(text: str, iso: str) -> str:
-    """The date as the sentence writes it (the year alone, if that is all)."""
-    year = iso[:4]
-    match = re.search(rf"(?:\w+\s+){{0,2}}{year}", text)
-    return match.group() if match and "-" in iso else year
+def _nearest_date(question: Question, text: str) -> list[str]:
+    """The date, as the sentence writes it, nearest the question's own words
+    ("born", "released", "established"), the fullest first on a tie."""
+    spans = date_spans(text)
+    if not spans:
+        return []
+    wanted = set(terms(question.event_text))
+    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & wanted]
+
+    def rank(span: tuple[WrittenDate, int, int]) -> tuple[int, int]:
+        date, start, end = span
+        distance = min((min(abs(a - start), abs(a - end)) for a in anchors), default=0)
+        return distance, -(date.month is not None) - (date.day is not None)
+
+    _, start, end = min(spans, key=rank)
+    return [text[start:end]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..extract.claims import claim_id, find_claimant, find_places, nearest_claimant
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
-from ..text.dates import find_date_values, find_event_date
+from ..text.dates import date_spans, find_date_values, find_event_date
 from ..text.lexicon import SAYING
 from ..text.names import is_list
 from ..text.numbers import number_mentions
@@ -143,14 +143,14 @@ def names_the_subject(question: Question, sentence: Candidate, source: Source) -
     question names: at least half of the question's names are in the
     sentence, the one before it or the article's title ("What is the capital
     of France?" is not answered by a sentence about European capitals)."""
-    names = {n.lower() for n in _question_names(question.text)}
+    names = {n for n in _question_names(question.text)}
     if not names:
         return True
-    context = " ".join([sentence.text, source.title, source.outlet or "", _before(source.text, sentence.start)]).lower()
-    context = context.replace("’", "'")
-    found = sum(
-        1 for n in names if n.replace("’", "'") in context or any(w in context for w in n.split() if len(w) > 3)
-    )
+    context = " ".join([sentence.text, source.title, source.outlet or "", _before(source.text, sentence.start)])
+    words = set(terms(context))
+    # A name counts as there when all its words are (by term, not substring:
+    # "US" is not in "discussed").
+    found = sum(1 for n in names if (wanted := set(terms(n))) and wanted <= words)
     return found * 2 >= len(names)
 
 
@@ -179,7 +179,9 @@ def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Veri
     if not dates:
         return "gives no date"
     sentence = sentences[0]
-    claims = [_value_claim(source, sentence, "date", "date", date.iso, reading.answer) for date in dict.fromkeys(dates)]
+    # The date as written ("February 19, 1873"), compared by its value.
+    written = [reading.answer[start:end] for _, start, end in date_spans(reading.answer)]
+    claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in dict.fromkeys(written)]
     return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
 
 

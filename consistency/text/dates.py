@@ -93,12 +93,22 @@ _YEAR = re.compile(r"(?<![\w$€£.,-])(1[0-9]\d\d|20\d\d)(?![\w%,.-]|\.\d|,\d)"
 def find_date_values(text: str) -> list[WrittenDate]:
     """Every date `text` gives, years alone included ("established in
     1856"): the values a "when" question is answered with."""
-    dates = find_dates(text)
-    covered = [match.span() for match in _WRITTEN_DATE.finditer(text)]
+    return [date for date, _, _ in date_spans(text)]
+
+
+def date_spans(text: str) -> list[tuple[WrittenDate, int, int]]:
+    """The dates of `text` with where it writes them, in order."""
+    found = []
+    covered = []
+    for match in _WRITTEN_DATE.finditer(text):
+        dates = find_dates(match.group())
+        if dates:
+            found.append((dates[0], match.start(), match.end()))
+            covered.append(match.span())
     for match in _YEAR.finditer(text):
         if not any(start <= match.start() < end for start, end in covered):
-            dates.append(WrittenDate(int(match.group(1)), None, None))
-    return dates
+            found.append((WrittenDate(int(match.group(1)), None, None), match.start(1), match.end(1)))
+    return sorted(found, key=lambda item: item[1])
 
 
 def find_event_date(sentence: str) -> str | None:

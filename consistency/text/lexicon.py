@@ -81,6 +81,13 @@ MEASURES: dict[str, str] = {
     **dict.fromkeys(["week", "weeks"], "weeks"),
     **dict.fromkeys(["month", "months"], "months"),
     **dict.fromkeys(["year", "years"], "years"),
+    **{unit: unit for unit in ("cc", "cm", "mm", "ml", "mph", "kw", "mw", "gw")},
+    **dict.fromkeys(["litre", "litres", "liter", "liters"], "litres"),
+    **dict.fromkeys(["ft", "foot", "feet"], "feet"),
+    **dict.fromkeys(["inch", "inches"], "inches"),
+    **dict.fromkeys(["hp", "horsepower"], "hp"),
+    **dict.fromkeys(["acre", "acres"], "acres"),
+    **dict.fromkeys(["hectare", "hectares"], "hectares"),
 }
 # Measures that describe one object (its range, its weight): two sources
 # rarely give them for the same object unless they say which.
