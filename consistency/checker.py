@@ -267,7 +267,11 @@ class Checker:
         source_ids = [p.source_id for p in passages]
         claims = ClaimSet.of(self.store.claims_of(source_ids))
         return Evidence(
-            passages=passages, sources=self.store.sources(source_ids), lexical=self.retriever.lexical(), claims=claims
+            passages=passages,
+            sources=self.store.sources(source_ids),
+            lexical=self.retriever.lexical(),
+            claims=claims,
+            embedder=self.model,
         )
 
     # ---- the LLM -------------------------------------------------------

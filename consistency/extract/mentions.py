@@ -81,6 +81,11 @@ def _mentions(doc: Any) -> list[Mention]:
     return mentions
 
 
+def tagging_lock() -> threading.Lock:
+    """Held while the shared pipeline reads: spaCy pipelines are not thread-safe."""
+    return _LOCK
+
+
 @cache
 def pipeline() -> Any | None:
     """spaCy's small English pipeline from its installed package, loaded once

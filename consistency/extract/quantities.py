@@ -294,6 +294,8 @@ def _role(text: str, start: int, end: int) -> str | None:
     best: tuple[int, str] | None = None
     for role, pattern in ROLES:
         for found in re.finditer(rf"\b(?:{pattern})\b", text[clause_start:clause_end], re.IGNORECASE):
+            if start <= clause_start + found.start() and clause_start + found.end() < end:
+                continue  # "5,000 combat drones": a modifier of the things names a kind, not a role
             # Verbs usually come first ("killed at least two"): measure the
             # gap from a verb's end to the number, or from the number to a verb.
             before_number = clause_start + found.end() <= start

@@ -17,21 +17,26 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..models import StatedClaim
-from ..text.dates import find_date_values
+from ..text.dates import date_spans
 from ..text.lexicon import (
+    AMOUNT_NOUNS,
+    COUNT_NOUNS,
+    COUNTING_NOUNS,
     CURRENCIES,
     CURRENCY_WORDS,
     DISTANCE_WORDS,
     EVENT_NOUNS,
     MEASURES,
+    MONEY_ROLES,
     MONEY_WORDS,
-    PHRASE_ENDS,
+    PEOPLE_ADJECTIVES,
     ROLES,
     is_human,
     is_plural,
     singular,
 )
 from .claims import find_places
+from .grammar import noun_phrase
 
 AnswerType = Literal["amount", "date", "person", "place", "organisation", "thing"]
 
@@ -77,6 +82,9 @@ class Question(BaseModel):
     text: str
     answer_type: AnswerType
     counted: list[str] = Field(description="the things asked to be counted, singular: 'how many drones' -> drone")
+    counted_phrase: str | None = Field(
+        None, description="the noun phrase of what is counted, as the question words it: 'unmanned aircraft'"
+    )
     excluded: list[str] = Field(
         default_factory=list, description="things the question sets apart: 'missiles, as opposed to drones' -> drone"
     )
@@ -97,36 +105,38 @@ class Question(BaseModel):
     @classmethod
     def analyse(cls, text: str) -> Question:
         lowered = text.lower()
-        asks_amount = bool(_AMOUNT.search(text))
-        counted = _counted(text)
+        asks_amount = bool(_AMOUNT.search(text)) or _asks_an_amount_noun(text)
+        counted, counted_phrase = _counted(text)
         units = _units(lowered)
         answer_type = _answer_type(text, asks_amount or bool(units))
         # What happened to the counted things matters for amounts only ("who
         # directed ... Death at a Funeral" asks for no one killed).
-        role = _asked_role(lowered) if answer_type == "amount" else None
+        role = _asked_role(lowered, counted_phrase) if answer_type == "amount" else None
+        if role and not counted and units and role not in MONEY_ROLES:
+            role = None  # "what range did they give for the missile they fired": no role of a range
         asked = {w.lower() for w in re.findall(r"[A-Za-z][\w’'-]*", text) if singular(w) in counted}
         # What the question asks about the things (their role) is not what
         # it says about the event: "freed and sent home", "shot down".
-        every_role = "|".join(pattern for _, pattern in ROLES)
-        described = re.sub(rf"\b(?:{every_role})\b", " ", lowered) if answer_type == "amount" else lowered
+        described = _without_roles(lowered) if answer_type == "amount" else lowered
         words = re.findall(r"[A-Za-z][\w’'-]*|\b(?:1[89]|20)\d\d\b", described)
         event_text = " ".join(w for w in words if w not in asked and w not in _WH_WORDS)
         return cls(
             text=text,
             answer_type=answer_type,
             counted=counted,
+            counted_phrase=counted_phrase,
             excluded=_excluded(text),
             units=units,
             role=role,
             head=_head(text) if answer_type != "amount" else None,
             one_answer=not _asks_several(text),
-            dates=[d.iso for d in find_date_values(text)] if answer_type != "date" else [],
+            dates=_times_asked(text) if answer_type != "date" else [],
             places=sorted(find_places(text)),
             claimant=_claimant(text),
             event_text=event_text,
             # A claim under check asks nothing: every role it states is
             # checked, so only the rest describes the event.
-            scene_text=re.sub(rf"\b(?:{'|'.join(pattern for _, pattern in ROLES)})\b", " ", event_text),
+            scene_text=_without_roles(event_text),
             asks_amount=asks_amount or answer_type == "amount",
             asks_number=answer_type in ("amount", "date"),
         )
@@ -184,17 +194,51 @@ def _answer_type(text: str, amount: bool) -> AnswerType:
     return "thing"
 
 
-def _counted(text: str) -> list[str]:
-    """The head nouns after "how many" ("how many foreign soldiers" ->
-    soldier), or of "the number of X"."""
-    found = []
-    for opener in (*_HOW_MANY.finditer(text), *re.finditer(r"\bnumber of\s+", text, re.I)):
-        head = noun_phrase_head(text[opener.end() : opener.end() + 80])
-        if head:
-            found.append(singular(head))
+_COUNT_OF = re.compile(rf"\b(?:{'|'.join(COUNT_NOUNS)})s?\s+(?:of|for)\s+(?:the\s+)?", re.I)
+_WH_PHRASE = re.compile(r"\b(?:what|which)(?:'s|’s|\s+(?:is|was|are|were))?\s+(?:the\s+)?", re.I)
+
+
+def _counted(text: str) -> tuple[list[str], str | None]:
+    """The head nouns of what is counted, singular, and the first one's
+    phrase: after "how many" ("how many foreign soldiers" -> soldier), a
+    count noun ("the headcount of troops", "a figure for missiles") or
+    before an amount noun ("what daily casualty rate" -> casualty)."""
+    found: list[str] = []
+    phrases: list[str] = []
+    for opener in (*_HOW_MANY.finditer(text), *_COUNT_OF.finditer(text)):
+        rest = text[opener.end() :]
+        adjective = re.match(r"([a-z]+)\b", rest)
+        if adjective and adjective.group(1) in PEOPLE_ADJECTIVES:
+            found.append("people")  # "the number of wounded": people, in the role the word gives
+            phrases.append(adjective.group(1))
+            continue
+        phrase = noun_phrase(text, opener.end())
+        if phrase and singular(phrase.head).lower() not in AMOUNT_NOUNS:
+            found.append(singular(phrase.head))
+            phrases.append(phrase.text)
+    for wh in _WH_PHRASE.finditer(text) if not found else []:
+        phrase = noun_phrase(text, wh.end())
+        if phrase and singular(phrase.head).lower() in COUNTING_NOUNS and len(phrase.nouns) > 1:
+            modifier = phrase.nouns[-2]
+            if modifier.lower() not in AMOUNT_NOUNS and not modifier[:1].isupper():
+                found.append(singular(modifier))
+                phrases.append(phrase.text)
     if re.search(r"\b(population|inhabitants|how many (?:people )?live[sd]?)\b", text, re.I):
         found.append("people")  # "What is the population of X?" counts people
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), (phrases[0] if phrases else None)
+
+
+def _asks_an_amount_noun(text: str) -> bool:
+    """A question whose asked noun phrase is an amount ("What's the headcount
+    of ...", "What daily casualty rate ...") or that asks for a figure
+    ("... gave a figure for missiles launched in June. What was it?")."""
+    if _COUNT_OF.search(text):
+        return True
+    for wh in _WH_PHRASE.finditer(text):
+        phrase = noun_phrase(text, wh.end())
+        if phrase and singular(phrase.head).lower() in AMOUNT_NOUNS:
+            return True
+    return False
 
 
 _APART = re.compile(
@@ -203,29 +247,15 @@ _APART = re.compile(
 
 
 def _excluded(text: str) -> list[str]:
-    heads = [noun_phrase_head(text[m.end() : m.end() + 60]) for m in _APART.finditer(text)]
+    heads = [noun_phrase_head(text, m.end()) for m in _APART.finditer(text)]
     return [singular(h) for h in heads if h]
 
 
-def noun_phrase_head(text: str) -> str | None:
-    """The last word of the noun phrase that opens `text` ("foreign
+def noun_phrase_head(text: str, start: int = 0) -> str | None:
+    """The head of the noun phrase that opens text[start:] ("foreign
     soldiers are now ..." -> soldiers)."""
-    head = None
-    words = list(re.finditer(r"[A-Za-z][\w’'-]*|\S", text))
-    for index, word in enumerate(words):
-        lowered = word.group().lower()
-        if index >= 5 or lowered in PHRASE_ENDS or not word.group()[0].isalpha():
-            break
-        if head is not None and re.search(r"(?:ed|ing|ly)$", lowered):
-            break
-        following = words[index + 1].group().lower() if index + 1 < len(words) else ""
-        if head is not None and following in _DETERMINERS:
-            break  # "missile hit the city": a word before a determiner is a verb
-        head = word.group()
-    return head
-
-
-_DETERMINERS = frozenset("the a an this that these those its their his her our my your".split())
+    phrase = noun_phrase(text, start)
+    return phrase.head if phrase else None
 
 
 def _units(lowered: str) -> set[str]:
@@ -256,6 +286,34 @@ _ASKED_CLAIMANT = re.compile(
 )
 
 
+_EVERY_ROLE = re.compile(rf"\b(?:{'|'.join(pattern for _, pattern in ROLES)})\b")
+
+
+def _without_roles(text: str) -> str:
+    """The text without its role words, but with the nouns that name the
+    event ("the worst air attack": the attack is the event, not a role)."""
+    return _EVERY_ROLE.sub(lambda m: m.group() if m.group() in EVENT_NOUNS else " ", text)
+
+
+def _modifies(match: re.Match[str], question: str, counted_phrase: str | None) -> bool:
+    """A role word that modifies the counted noun ("combat drones") names a
+    kind of thing, not what befell it; as the noun itself ("fatalities") it does."""
+    if not counted_phrase or singular(counted_phrase.split()[-1]).lower() in COUNTING_NOUNS:
+        return False  # "death toll": the toll counts deaths, and the deaths are the role
+    at = question.find(counted_phrase.lower())
+    return at >= 0 and at <= match.start() and match.end() < at + len(counted_phrase)
+
+
+def _times_asked(text: str) -> list[str]:
+    """The dates the question puts its event at; not a period's start ("since
+    February 2022" asks for a total up to now, reported at any time)."""
+    return [
+        date.iso
+        for date, start, _ in date_spans(text)
+        if not re.search(r"\b(?:since|from)\s+$", text[max(0, start - 8) : start], re.I)
+    ]
+
+
 def _claimant(text: str) -> str | None:
     """Whose word the question asks for ("According to the foreign minister,
     how many ...", "How many ... does the ministry say ...")."""
@@ -269,7 +327,7 @@ def _asks_several(text: str) -> bool:
     """ "Which weapons", "what provinces", "who are the members": a plural
     head asks for a list, whose items do not contradict one another."""
     match = _KIND_OF.search(text)
-    head = noun_phrase_head(text[match.end() : match.end() + 80]) if match else None
+    head = noun_phrase_head(text, match.end()) if match else None
     return bool(head and is_plural(head)) or bool(re.search(r"\b(?:who|what) (?:are|were)\b", text, re.I))
 
 
@@ -278,11 +336,11 @@ def _head(text: str) -> str | None:
     match = _KIND_OF.search(text)
     if not match:
         return None
-    head = noun_phrase_head(text[match.end() : match.end() + 80])
+    head = noun_phrase_head(text, match.end())
     return singular(head) if head and head.lower() not in _WH_WORDS else None
 
 
-def _asked_role(question: str) -> str | None:
+def _asked_role(question: str, counted_phrase: str | None = None) -> str | None:
     """The role the question asks about: named after "how many" by a verb
     ("How many people were injured ... in which the army downed 48
     drones?" asks about the injured), else the first named at all. A noun
@@ -294,7 +352,7 @@ def _asked_role(question: str) -> str | None:
         (m.start() < after, m.start(), role, m.group())
         for role, pattern in ROLES
         for m in re.finditer(rf"\b(?:{pattern})\b", question)
-        if m.group() not in EVENT_NOUNS
+        if m.group() not in EVENT_NOUNS and not _modifies(m, question, counted_phrase)
     ]
     # "sent home" is one role (freed), not "sent" (deployed) and "home".
     found = sorted(

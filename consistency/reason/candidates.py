@@ -13,6 +13,7 @@ from ..models import Mention
 from ..text.dates import find_date_values
 from .interface import Candidate, Evidence, ScoredSentence, SentenceScorer, SourceCandidates
 from .relevance import fits_the_time
+from .things import fits_the_measure
 
 MAX_SOURCES = 4
 PER_SOURCE = 4
@@ -35,7 +36,7 @@ def select(
     claimed = {
         (c.source_id, c.start)
         for c in evidence.claims.claims
-        if c.kind == "numeric" and (not question.names_a_measure or question.matches(c))
+        if c.kind == "numeric" and fits_the_measure(question, c, evidence, agreed=True)
     }
     typed = [
         s

@@ -105,6 +105,7 @@ class Evidence:
     sources: dict[str, Source]
     lexical: LexicalIndex
     claims: ClaimSet
+    embedder: Embedder | None = None  # for meaning where words differ (reason/things.py)
     # What stages work out once per question from this evidence (the event's
     # anchor sentence, an article's terms), kept for the next stage to reuse.
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)

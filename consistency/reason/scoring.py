@@ -49,8 +49,9 @@ class TermsAndMeaning:
             if source is None:
                 continue
             title = set(terms(f"{source.title} {source.outlet or ''}"))
-            previous = terms_before(source.text, passage.start)
-            for start, end in sentence_spans(source.text, passage.start, passage.end):
+            spans = with_neighbours(source.text, passage.start, passage.end)
+            previous = terms_before(source.text, spans[0][0]) if spans else set()
+            for start, end in spans:
                 sentence = source.text[start:end]
                 present = set(terms(sentence))
                 context, previous = (previous | title) - present, present
@@ -75,6 +76,21 @@ class TermsAndMeaning:
         for scored, similarity in zip(found, similarities, strict=True):
             scored.similarity = float(similarity)
         return sorted(found, key=lambda s: s.score, reverse=True)
+
+
+def with_neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of text[start:end] and the one on either side of it: a
+    passage cut at a paragraph often ends just before the sentence with the
+    figure ("...a record air attack overnight." / "A record 539 drones ...")."""
+    before = len(text[:start].rstrip())  # the end of the paragraph before, over blank lines
+    window_start = text.rfind("\n", 0, before) + 1
+    after = len(text) - len(text[end:].lstrip())  # the start of the paragraph after
+    window_end = text.find("\n", after)
+    spans = sentence_spans(text, window_start, len(text) if window_end < 0 else window_end)
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and b > start]
+    if not inside:
+        return spans
+    return spans[max(0, inside[0] - 1) : inside[-1] + 2]
 
 
 def states_a_number(sentence: str) -> bool:

@@ -25,6 +25,7 @@ from ..text.sentences import sentence_spans
 from ..text.terms import terms
 from .interface import Candidate, Evidence, Reading
 from .relevance import about_the_event, fits_the_place, fits_the_time
+from .things import fits_the_measure
 
 WORD_SUPPORT = 0.8  # of the answer's content words must be in the cited sentences
 MAX_VALUE_WORDS = 12  # a longer answer is prose: shown, never compared
@@ -100,7 +101,8 @@ def _amount(question: Question, reading: Reading, sentences: list[Candidate], ev
     ]
     if not stated:
         return "states no amount the sentences are read to state"
-    fitting = [c for c in stated if _fits(question, c)]
+    agreed = reading.reader == "llm"
+    fitting = [c for c in stated if fits_the_measure(question, c, evidence, agreed)]
     if not fitting:
         return "its amount does not count what the question asks"
     source = evidence.sources[reading.source_id]
@@ -143,15 +145,21 @@ def names_the_subject(question: Question, sentence: Candidate, source: Source) -
     question names: at least half of the question's names are in the
     sentence, the one before it or the article's title ("What is the capital
     of France?" is not answered by a sentence about European capitals)."""
-    names = {n for n in _question_names(question.text)}
+    names = set(_question_names(question.text))
     if not names:
         return True
     context = " ".join([sentence.text, source.title, source.outlet or "", _before(source.text, sentence.start)])
     words = set(terms(context))
-    # A name counts as there when all its words are (by term, not substring:
-    # "US" is not in "discussed").
-    found = sum(1 for n in names if (wanted := set(terms(n))) and wanted <= words)
+    found = sum(1 for n in names if (wanted := set(terms(n))) and all(_named_in(w, words) for w in wanted))
     return found * 2 >= len(names)
+
+
+def _named_in(word: str, words: set[str]) -> bool:
+    """A name's word is there as a word ("US" is not in "discussed"), or,
+    from four letters on, as the stem of one ("Russian", "Russia's")."""
+    if word in words:
+        return True
+    return len(word) >= 4 and any(len(w) >= 4 and (w.startswith(word) or word.startswith(w)) for w in words)
 
 
 def _before(text: str, start: int) -> str:
@@ -161,17 +169,6 @@ def _before(text: str, start: int) -> str:
 
 def _question_names(text: str) -> list[str]:
     return [m.group() for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
-
-
-def _fits(question: Question, claim: StatedClaim) -> bool:
-    quantity = claim.amount
-    if question.role and quantity.role and quantity.role != question.role:
-        return False
-    if question.counted:
-        return bool(quantity.things) and question.counts(quantity.things)
-    if question.units:
-        return quantity.unit in question.units
-    return True
 
 
 def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:

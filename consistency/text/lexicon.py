@@ -93,13 +93,32 @@ MEASURES: dict[str, str] = {
 # rarely give them for the same object unless they say which.
 PROPERTY_UNITS = frozenset({"km", "kg", "miles", "m", "tonnes", "%"})
 # A range of a distance ("a range of 800 km"): questions about reach ask km.
+# Nouns that name an amount: a question whose asked noun phrase ends in one
+# asks for a number ("what is the headcount of ...", "what daily casualty
+# rate", "what was the toll"). The first group counts what follows "of"
+# ("the headcount of troops" counts troops).
+COUNT_NOUNS = frozenset("number count headcount tally total estimate figure".split())
+# Amount nouns whose modifier is what they count ("casualty rate", "death
+# toll"); others measure their modifier ("tariff level", "aid size").
+COUNTING_NOUNS = COUNT_NOUNS | frozenset({"rate", "toll"})
+# Roles that money is asked in ("how much was pledged"); other roles belong
+# to counted things ("fired", "sent"), not to sums, ranges or shares.
+MONEY_ROLES = frozenset({"pledged", "lost"})
+AMOUNT_NOUNS = COUNT_NOUNS | frozenset(
+    "toll rate size amount sum quantity level percentage share proportion fraction population turnout cost price "
+    "value worth range length weight height capacity area depth speed width volume scale strength age duration "
+    "distance".split()
+)
+# Participles and adjectives that stand for the people they describe ("the
+# number of wounded", "how many dead").
+PEOPLE_ADJECTIVES = frozenset("wounded injured dead killed missing displaced evacuated hurt".split())
 DISTANCE_WORDS = frozenset({"range", "far", "distance", "reach", "long", "wide", "away"})
 
 # What happened to the counted things, by the verbs and nouns news uses for
 # it. Two figures in different roles (launched vs shot down) never conflict.
 ROLES: list[tuple[str, str]] = [
     ("shot_down", r"shot down|shoot down|shooting down|downed|downing|intercept\w*|destroy\w*|destruction"),
-    ("killed", r"kill\w*|dead|died|deaths?|lives|death toll"),
+    ("killed", r"kill\w*|dead|died|deaths?|lives|death toll|fatalit\w*"),
     ("injured", r"injur\w*|wound\w*|hurt"),
     ("launched", r"launch\w*|fired|fire|used|attack\w*|struck|barrage|assault|strikes?"),
     ("deployed", r"deploy\w*|stationed|sent|presence"),
@@ -108,11 +127,21 @@ ROLES: list[tuple[str, str]] = [
     ("captured", r"captur\w*|took control|seiz\w*|taken control"),
     ("repelled", r"repel\w*|repuls\w*|beat back|beaten back|fought off"),
     ("lost", r"los[st]\w*|casualt\w*"),
-    ("freed", r"free[ds]?|freeing|releas\w*|return\w*|repatriat\w*|sent home"),
+    ("freed", r"free[ds]?|freeing|releas\w*|return\w*|repatriat\w*|sent home|let go"),
     ("arrested", r"arrest\w*|detain\w*|jail\w*"),
     ("evacuated", r"evacuat\w*|displac\w*|fled"),
 ]
 ROLE_PATTERN = dict(ROLES)
+# A role that takes in others: casualties (losses) are the killed and the
+# wounded, so a question about casualties is answered by either count.
+ROLE_INCLUDES: dict[str, frozenset[str]] = {"lost": frozenset({"killed", "injured"})}
+
+
+def role_answers(asked: str, stated: str) -> bool:
+    """Does a figure in the `stated` role answer a question asking `asked`?"""
+    return asked == stated or stated in ROLE_INCLUDES.get(asked, frozenset())
+
+
 # Role words that, in a question, name the event rather than what is asked
 # about it ("how many people did the barrage kill": the barrage is the event).
 EVENT_NOUNS = frozenset(
@@ -131,7 +160,9 @@ HUMAN_NOUNS = frozenset(
     "soldier soldiers troop troops fighter fighters personnel serviceman servicemen servicemember servicemembers "
     "recruit recruits mercenary mercenaries conscript conscripts volunteer volunteers refugee refugees prisoner "
     "prisoners hostage hostages migrant migrants worker workers employee employees student students voter voters "
-    "member members passenger passengers patient patients".split()
+    "member members passenger passengers patient patients "
+    # Nouns for people by what befell them: "the death toll", "casualties".
+    "death deaths fatality fatalities casualty casualties dead wounded injured".split()
 )
 # "a 10,000-strong force": the number counts the members of what follows.
 MEMBERS_SUFFIX = "strong"
