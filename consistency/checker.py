@@ -52,6 +52,7 @@ from .reason.check import RuleJudge
 from .reason.conflicts import RuleComparator
 from .reason.interface import ClaimComparator, ClaimJudge, ClaimSet, Evidence, QuestionReader, SentenceScorer
 from .reason.judge import ReadingJudge
+from .reason.llm_judge import LLMJudge
 from .reason.llm_reader import LLMReader
 from .reason.rules import RuleReader
 from .reason.scoring import TermsAndMeaning
@@ -208,8 +209,8 @@ class Checker:
         if self._injected_reader is not None:
             return self._injected_reader
         choice = self.settings.reader
-        if choice in ("auto", "llm") and self.open_llm() is not None:
-            choice = "llm"
+        if choice in ("auto", "llm", "llm-one-call") and self.open_llm() is not None:
+            choice = "llm" if choice == "auto" else choice
         elif choice != "rules":
             choice = "typed"
         if choice not in self._readers:
@@ -219,20 +220,25 @@ class Checker:
     @property
     def judge(self) -> ClaimJudge:
         """The judge claims are checked with: the one injected, else the rules
-        for amounts and the reader's own reading for dates, names and kinds."""
+        for amounts and, for dates, names and kinds, the LLM's verdict per
+        source when the LLM reads (the typed slots beside it), else the typed slots."""
         if self._injected_judge is not None:
             return self._injected_judge
         reader = self.reader
-        evidence_reader = reader.reader if isinstance(reader, ReadingAnswerer) else TypedReader()
-        return ReadingJudge(RuleJudge(self.scorer, self.comparator), evidence_reader, self.scorer)
+        typed = ReadingJudge(RuleJudge(self.scorer, self.comparator), TypedReader(), self.scorer)
+        if isinstance(reader, ReadingAnswerer) and isinstance(reader.reader, LLMReader):
+            return LLMJudge(reader.reader.llm, typed, self.scorer)
+        return typed
 
     def _make_reader(self, choice: str) -> QuestionReader:
         if choice == "rules":
             return RuleReader(self.scorer, self.comparator)
-        if choice == "llm":
+        if choice in ("llm", "llm-one-call"):
             llm = self.open_llm()
             assert llm is not None
-            return ReadingAnswerer(LLMReader(llm), self.scorer)
+            return ReadingAnswerer(
+                LLMReader(llm, "one-call" if choice == "llm-one-call" else "per-source"), self.scorer
+            )
         return ReadingAnswerer(TypedReader(), self.scorer)
 
     def check(self, claim: str, top_k: int | None = None, filters: Filters | None = None) -> Verdict:

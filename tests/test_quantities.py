@@ -39,6 +39,9 @@ def only(text: str):
         ("a 150-kilogram warhead", 150, 150, "exact", "kg"),
         ("spending over 2% of GDP", 2, math.inf, "more_than", "%"),
         ("repelled 68 counterattacks in the area", 68, 68, "exact", "counterattack"),
+        # A period something is spread over is that period; a time something lasted beyond is more.
+        ("a loan paid over two years", 2, 2, "exact", "years"),
+        ("the talks went on for over two years", 2, math.inf, "more_than", "years"),
     ],
 )
 def test_amounts_become_intervals_with_units(text, low, high, qualifier, unit):

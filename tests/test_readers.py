@@ -214,3 +214,41 @@ def test_every_reader_cites_verbatim_spans(corpus_checker, reader):
     answer = corpus_checker.with_reader(reader).ask("How many drones were used in the record overnight attack?")
     for citation in answer.citations:
         assert corpus_checker.source(citation.source).text[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "head", "phrase"),
+    [
+        ("what sort of vehicle hit the barrier", 13, "vehicle", "vehicle"),
+        ("how many unmanned aircraft did they send", 9, "aircraft", "unmanned aircraft"),
+        ("the city's casualty rate rose", 0, "rate", "city's casualty rate"),
+        ("mobile air-defence batteries were moved", 0, "batteries", "mobile air-defence batteries"),
+    ],
+)
+def test_a_noun_phrase_ends_where_grammar_ends_it(text, start, head, phrase):
+    from consistency.extract.grammar import noun_phrase
+
+    found = noun_phrase(text, start)
+    assert found is not None and (found.head, found.text) == (head, phrase)
+
+
+def test_the_subject_of_a_sentence_or_of_what_it_reports_is_named():
+    from consistency.extract.grammar import subject_names
+
+    assert ("Sweden", "place") in subject_names("Sweden announced new patrol boats on Monday.")
+    assert ("Canada", "place") in subject_names("Officials said that Canada had ordered six ships.")
+    assert subject_names("A record 539 boats were used in the exercise.") == ()
+
+
+def test_a_thing_asked_in_other_words_is_counted_by_meaning_and_another_thing_is_not(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": ("", "Overnight strikes\n\nThe army said 120 locally built drones were launched overnight."),
+            "b.txt": ("", "Air raid\n\nOfficials said 120 drones were launched at the city overnight."),
+        },
+    )
+    reworded = checker.ask("How many unmanned aircraft were launched overnight?")
+    assert reworded.status == "answered" and "120" in reworded.answer
+    other_thing = checker.ask("How many tanks were launched overnight?")
+    assert other_thing.status == "not_found"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text.lexicon import PHRASE_ENDS
-from .mentions import pipeline, tagging_lock
+from .mentions import parsing_pipeline, pipeline, tagging_lock
 
 # Parts of speech a noun phrase is made of (its head is the last noun).
 _IN_PHRASE = frozenset({"ADJ", "NOUN", "PROPN", "NUM", "DET", "PART", "PUNCT", "X", "SYM"})
@@ -101,3 +101,55 @@ def _by_shape(text: str, start: int) -> NounPhrase | None:
     if head is None or first is None:
         return None
     return NounPhrase(head=head, text=text[first:head_end], nouns=tuple(nouns))
+
+
+def main_verb_at(text: str) -> int | None:
+    """Where the first verb (or auxiliary) of `text` starts: what comes
+    before it is the subject ("The plant | was designed by ...")."""
+    tokens = _tagged(text)
+    if tokens is None:
+        match = re.search(r"\b(?:is|was|are|were|has|have|had|did|does|do)\b|\b\w+ed\b", text)
+        return match.start() if match else None
+    return next((at for _, pos, at in tokens if pos in ("VERB", "AUX")), None)
+
+
+def modifies_a_noun(text: str, end: int) -> bool:
+    """Is the word ending at `end` a modifier of the noun after it ("Canadian
+    troops", "Canada's ships"), rather than a value of its own?"""
+    if re.match(r"[’']s\b", text[end : end + 2]):
+        return True
+    tokens = _tagged(text)
+    if tokens is None:
+        return bool(re.match(r"\s+[a-z]+s\b", text[end:]))
+    following = next(((word, pos) for word, pos, at in tokens if at >= end and word.strip()), None)
+    return following is not None and following[1] == "NOUN" and following[0][:1].islower()
+
+
+_SUBJECT_KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "NORP": "group", "LOC": "place"}
+_SAYING_LEMMAS = frozenset("say tell claim report announce state add confirm estimate note warn insist".split())
+
+
+@lru_cache(maxsize=512)
+def subject_names(text: str) -> tuple[tuple[str, str], ...]:
+    """The names (with their kind) that a sentence's subject gives, by
+    dependency parse: "Sweden announced ..." -> Sweden; "Canada's ships
+    sank ..." -> Canada; "A record 539 boats were used" -> none. Of a
+    report ("X said that Y did ..."), the subject of what is reported."""
+    nlp = parsing_pipeline()
+    if nlp is None:
+        return ()
+    with tagging_lock():
+        doc = nlp(text[:2000])
+    found: list[tuple[str, str]] = []
+    for sentence in doc.sents:
+        predicate = sentence.root
+        reported = [c for c in predicate.children if c.dep_ == "ccomp"]
+        if predicate.lemma_ in _SAYING_LEMMAS and reported:
+            predicate = reported[0]
+        for subject in (c for c in predicate.children if c.dep_ in ("nsubj", "nsubjpass")):
+            for token in [subject, *(c for c in subject.children if c.dep_ in ("poss", "compound", "amod"))]:
+                if token.ent_type_ in _SUBJECT_KINDS:
+                    entity = next(e for e in doc.ents if e.start <= token.i < e.end)
+                    found.append((entity.text, _SUBJECT_KINDS[entity.label_]))
+        break  # the first sentence: a claim is one
+    return tuple(dict.fromkeys(found))

@@ -81,6 +81,21 @@ def _mentions(doc: Any) -> list[Mention]:
     return mentions
 
 
+@cache
+def parsing_pipeline() -> Any | None:
+    """The same pipeline with its dependency parser and lemmatizer, for the
+    few short sentences whose grammar matters (a claim's subject: "said" is
+    known as a report by its lemma); loaded on first use."""
+    with _LOCK:
+        for name in _PACKAGES:
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                continue
+            return module.load()
+    return None
+
+
 def tagging_lock() -> threading.Lock:
     """Held while the shared pipeline reads: spaCy pipelines are not thread-safe."""
     return _LOCK

@@ -28,8 +28,10 @@ from ..text.lexicon import (
     CURRENCIES,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
+    DURATIONS,
     MEASURES,
     MEMBERS_SUFFIX,
+    MONEY_ROLES,
     PHRASE_ENDS,
     QUALIFIERS,
     ROLES,
@@ -145,6 +147,9 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
     unit, things, unit_end, owner = _unit(text, match, end)
     if unit is None and match.group("vague") and not things:
         return None  # "thousands" alone counts nothing we can name
+    spread = not re.search(r"\bfor\s*$", text[: match.start()])  # "for over two years" is more than two
+    if unit in DURATIONS and (match.group("qualifier") or "").lower() == "over" and point is not None and spread:
+        qualifier, (low, high) = "exact", (point, point)  # "over two years": spread across them, not more than
     quantity = Quantity(
         text="",
         start=match.start() + (len(match.group("between")) + 1 if match.group("between") else 0),
@@ -159,6 +164,8 @@ def _quantity(text: str, match: re.Match) -> Quantity | None:
     )
     quantity.text = text[quantity.start : quantity.end]
     quantity.role = _role(text, quantity.start, quantity.end)
+    if unit in CURRENCIES and quantity.role not in MONEY_ROLES:
+        quantity.role = None  # "$5,000 a month to fight": the fighting is the recruits', not the money's
     return quantity
 
 

@@ -9,8 +9,9 @@
 
 When the LLM reads, its replies are recorded in `Answer.llm`: `verified`
 when every reading it gave passed, `repaired` when some were dropped (the
-note says why), `rejected` when none did (then the answer is `not_found`:
-a reading that fails verification is never shown).
+note says why), `rejected` when none did. A reading that fails
+verification is never shown; what the typed reader read beside the model,
+verified alike, still stands (marked `reader: typed`).
 """
 
 from __future__ import annotations

@@ -176,8 +176,7 @@ def _compatible(kind: str, x: Mention, y: Mention) -> bool:
 
 
 def _date(iso: str) -> WrittenDate:
-    parts = [int(p) for p in iso.split("-")]
-    return WrittenDate(parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    return WrittenDate.from_iso(iso) or WrittenDate(0, None, None)
 
 
 def _value_claim(statement: _Statement, mention: Mention, kind: str, measure: str) -> StatedClaim:

@@ -17,7 +17,7 @@ from .things import fits_the_measure
 
 MAX_SOURCES = 4
 PER_SOURCE = 4
-MIN_SCORE = 0.3  # below this a sentence shares too little with the question to be read
+MIN_SCORE = 0.25  # below this a sentence shares too little with the question to be read
 KEEP_RELATIVE = 0.6  # of the best sentence's score
 
 
@@ -41,12 +41,8 @@ def select(
     typed = [
         s
         for s in scored
-        if holds_the_type(
-            question,
-            evidence.sources[s.source_id].text[s.start : s.end],
-            (s.source_id, s.start) in claimed,
-            _within(mentions, s),
-        )
+        if holds_the_type(question, _text(evidence, s), (s.source_id, s.start) in claimed, _within(mentions, s))
+        and _of_the_time(question, evidence, s)
     ]
     if not typed:
         return []
@@ -61,12 +57,6 @@ def select(
             continue
         if sentence.source_id not in chosen and len(chosen) >= MAX_SOURCES:
             continue
-        source = evidence.sources[sentence.source_id]
-        text = source.text[sentence.start : sentence.end]
-        if not fits_the_time(question, source.published) and not any(
-            fits_the_time(question, date.iso) for date in find_date_values(text)
-        ):
-            continue  # a report of another time, which names no date of the question's
         chosen.setdefault(sentence.source_id, []).append(sentence)
     groups = []
     number = 0
@@ -80,6 +70,18 @@ def select(
             numbered.append(Candidate(number, source_id, sentence.start, sentence.end, text, sentence.score, within))
         groups.append(SourceCandidates(source=source, sentences=numbered))
     return groups
+
+
+def _text(evidence: Evidence, sentence: ScoredSentence) -> str:
+    return evidence.sources[sentence.source_id].text[sentence.start : sentence.end]
+
+
+def _of_the_time(question: Question, evidence: Evidence, sentence: ScoredSentence) -> bool:
+    """Reported at the question's time, or naming a date of it (a report of
+    another time that names none is about another time)."""
+    if fits_the_time(question, evidence.sources[sentence.source_id].published):
+        return True
+    return any(fits_the_time(question, date.iso) for date in find_date_values(_text(evidence, sentence)))
 
 
 def holds_the_type(question: Question, text: str, has_amount: bool, mentions: list[Mention]) -> bool:

@@ -13,13 +13,18 @@ import re
 from itertools import combinations
 
 from ..extract.claims import extract_claims
+from ..extract.grammar import subject_names
 from ..extract.question import Question
 from ..models import Source, StatedClaim, Verdict
+from ..text.lexicon import PROPERTY_UNITS
+from ..text.names import same_value
+from ..text.sentences import sentence_before
 from ..text.terms import terms
 from .citations import Citations, conflict_sentences
 from .conflicts import RuleComparator, different_event, find_conflicts
 from .interface import ClaimComparator, ClaimSet, Disagreement, Evidence, ScoredSentence, SentenceScorer
 from .relevance import about_the_event, fits_the_time, relevant_claims
+from .verify import named_in
 
 USER = "claim-under-check"
 
@@ -39,7 +44,7 @@ class RuleJudge:
 def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparator: ClaimComparator) -> Verdict:
     text, sources, claim_set = claim.text, evidence.sources, evidence.claims
     scored = scorer.score(claim, evidence, ignore_numbers=True)
-    stated = _read(text)
+    stated = read_claim(text)
     if not stated:
         return _unjudged(text, scored, sources)
     unknown = _names_the_sources_never_mention(text, evidence)
@@ -55,6 +60,8 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
     same_measure = _SameMeasure(stated)
     fitting = [c for c in relevant if claim.matches(c)] + [c for c in relevant if same_measure.matches(c)]
     fitting = [c for c in fitting if fits_the_time(claim, c.published, c.event_date)]
+    fitting = [c for c in fitting if not _a_property_of_another(stated, c, evidence)]
+    fitting = [c for c in fitting if _names_the_claims_subject(text, c)]
     candidates = _one_event(scored, [c for c in fitting if about_the_event(claim, c, evidence, ignore_numbers=True)])
     judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged, comparator)
@@ -77,6 +84,39 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
     )
 
 
+def _a_property_of_another(stated: list[StatedClaim], stored: StatedClaim, evidence: Evidence) -> bool:
+    """A range or a weight belongs to one object: a claim that names it
+    ("the AB-12 has a range of 120 km") is judged only by sentences that name
+    it too (here or in the sentence before), not by another object's range."""
+    if stored.kind != "numeric" or stored.amount.unit not in PROPERTY_UNITS:
+        return False
+    names = {
+        n for c in stated for n in re.findall(r"(?<!^)\b[A-Z][\w’'-]*\d[\w’'-]*|(?<!^)\b[A-Z][\w’'-]+", c.sentence)
+    }
+    if not names:
+        return False
+    source = evidence.sources.get(stored.source_id)
+    context = stored.sentence + " " + (sentence_before(source.text, stored.start) if source else "")
+    return not any(name in context for name in names)
+
+
+def _names_the_claims_subject(text: str, stored: StatedClaim) -> bool:
+    """A stored figure whose sentence has a subject of its own ("Sweden
+    announced ...") judges a claim only if that subject is the claim's
+    ("Japan has pledged ..."): Sweden's pledge says nothing of Japan's."""
+    mine = subject_names(text)
+    theirs = subject_names(stored.sentence)
+    rivals = [(b, kind) for b, kind in theirs if any(kind == k for _, k in mine)]
+    if not mine or not rivals:
+        return True  # one of them has no subject of a kind the other has: nothing says they differ
+    return any(same_value(a, b) or _stem_match(a, b) or _stem_match(b, a) for a, _ in mine for b, _ in rivals)
+
+
+def _stem_match(a: str, b: str) -> bool:
+    words = set(terms(b))
+    return all(named_in(w, words) for w in terms(a))
+
+
 def _names_the_sources_never_mention(text: str, evidence: Evidence) -> list[str]:
     """The claim's names ("Japan has pledged ...") that no stored passage uses."""
     names = re.findall(r"\b[A-Z][\w’'-]+", text)
@@ -85,7 +125,7 @@ def _names_the_sources_never_mention(text: str, evidence: Evidence) -> list[str]
     ]
 
 
-def _read(text: str) -> list[StatedClaim]:
+def read_claim(text: str) -> list[StatedClaim]:
     """The claim's own numbers and classes, as if it were a source."""
     claimed = Source(id=USER, title="the claim", path="", text=text, content_hash=USER)
     claims = extract_claims(claimed)
@@ -197,7 +237,7 @@ def _what(claim: StatedClaim) -> str:
 def _unjudged(text: str, scored: list[ScoredSentence], sources: dict[str, Source]) -> Verdict:
     evidence = [s for s in scored[:3] if s.coverage >= 0.45]
     citations = Citations(evidence, sources)
-    explanation = "The claim states no number or missile class to compare by code, so it is not judged."
+    explanation = "The claim states no number, date, name or kind that code can compare, so it is not judged."
     if citations.list:
         explanation += " Related passages are cited for reading."
     return Verdict(claim=text, verdict="not_found", explanation=explanation, citations=citations.list)

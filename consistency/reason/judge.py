@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..extract.grammar import main_verb_at, modifies_a_noun
 from ..extract.mentions import MentionReader
 from ..extract.question import AnswerType, Question, noun_phrase_head
 from ..models import Passage, Source, Verdict
@@ -23,7 +24,7 @@ from ..text.dates import find_date_values
 from ..text.lexicon import singular
 from ..text.names import same_value
 from . import candidates as candidate_selection
-from .check import RuleJudge, _read
+from .check import RuleJudge, read_claim
 from .citations import Citations
 from .conflicts import kinds_of_one_thing
 from .decide import decide
@@ -46,8 +47,31 @@ class Slot:
     question: str
 
 
+@dataclass
+class Stance:
+    """One source's word on a claim, verified: it supports it or contradicts
+    it, in these sentences, saying `value`."""
+
+    source_id: str
+    supports: bool
+    sentences: list[Candidate]
+    value: str
+    reader: str = "typed"
+    verified: Verified | None = None  # the reading it rests on, for conflicts among sources
+
+
+@dataclass
+class Stances:
+    """The sources' stances on a claim, and the question they were read for."""
+
+    stances: list[Stance]
+    asked: Question | None = None
+
+
 class ReadingJudge:
     """The `ClaimJudge`: the rules for amounts, a reader for the rest."""
+
+    name = "typed"
 
     def __init__(self, rules: RuleJudge, reader: EvidenceReader, scorer: SentenceScorer):
         self.rules = rules
@@ -55,16 +79,24 @@ class ReadingJudge:
         self.scorer = scorer
 
     def judge(self, claim: Question, evidence: Evidence) -> Verdict:
-        if _read(claim.text):
+        if read_claim(claim.text):
             return self.rules.judge(claim, evidence)
+        found = self.stances(claim, evidence)
+        if found is None:
+            return self.rules.judge(claim, evidence)
+        return verdict_of(claim.text, found, evidence)
+
+    def stances(self, claim: Question, evidence: Evidence) -> Stances | None:
+        """The first of the claim's values that some source gives or excludes,
+        with every source's stance on it; None when no source does."""
         for slot in claim_slots(claim.text):
             asked = Question.analyse(slot.question).model_copy(
                 update={"answer_type": slot.answer_type, "head": slot.head, "one_answer": True}
             )
             verified = self._readings(asked, slot, evidence)
             if any(_agrees(slot, _value(v)) is not None for v in verified):
-                return _verdict(claim.text, slot, asked, verified, evidence)
-        return self.rules.judge(claim, evidence)
+                return Stances(_stances(slot, verified), asked)
+        return None
 
     def _readings(self, asked: Question, slot: Slot, evidence: Evidence) -> list[Verified]:
         groups = candidate_selection.select(asked, evidence, self.scorer, keep_relative=CHECK_RELATIVE)
@@ -99,7 +131,10 @@ def claim_slots(claim: str) -> list[Slot]:
         head = words[-1] if len(words) > 1 else noun_phrase_head(subject)
         if head:
             slots.append(Slot("thing", value, singular(head), f"What kind of {singular(head)} was the {subject}?"))
+    verb = main_verb_at(text)
     for mention in reversed(names):  # the object a claim states comes late: "the plant was designed by A"
+        if modifies_a_noun(text, mention.end) or (verb is not None and mention.end <= verb and len(names) > 1):
+            continue  # "Canadian troops", "the country's leader", the claim's subject: not what it asserts
         masked = text.replace(mention.text, "who or what").strip()
         kind: AnswerType = mention.kind if mention.kind in ("person", "organisation", "place") else "thing"
         slots.append(Slot(kind, mention.text, None, f"{masked}?"))
@@ -138,7 +173,7 @@ def _agrees(slot: Slot, value: str) -> bool | None:
     return False
 
 
-def _verdict(claim: str, slot: Slot, asked: Question, verified: list[Verified], evidence: Evidence) -> Verdict:
+def _stances(slot: Slot, verified: list[Verified]) -> list[Stance]:
     judged = [(v, _agrees(slot, _value(v))) for v in verified]
     # A claim that uses an acronym ("an SRBM") is set against the others in
     # the words of the source that spells it out.
@@ -146,26 +181,35 @@ def _verdict(claim: str, slot: Slot, asked: Question, verified: list[Verified], 
     if spelled and len(slot.value.split()) == 1:
         fuller = Slot(slot.answer_type, spelled, slot.head, slot.question)
         judged = [(v, True if agrees else _agrees(fuller, _value(v))) for v, agrees in judged]
-    agree = [v for v, verdict in judged if verdict is True]
-    against = [v for v, verdict in judged if verdict is False]
+    return [
+        Stance(v.reading.source_id, agrees, v.sentences, v.reading.answer.strip(), v.reading.reader, v)
+        for v, agrees in judged
+        if agrees is not None
+    ]
+
+
+def verdict_of(claim: str, found: Stances, evidence: Evidence) -> Verdict:
+    """The sources' stances combined by code: supported when some support it
+    and none contradict it, contradicted the other way round, disputed when
+    both, not_found when none takes a stance."""
+    agree = [s for s in found.stances if s.supports]
+    against = [s for s in found.stances if not s.supports]
     sources: dict[str, Source] = evidence.sources
     if not agree and not against:
         return Verdict(
-            claim=claim,
-            verdict="not_found",
-            explanation=f"The sources read say nothing that confirms or excludes “{slot.value}”.",
+            claim=claim, verdict="not_found", explanation="The sources read say nothing that confirms or excludes it."
         )
-    citations = Citations([s for v in agree + against for s in v.sentences], sources)
-    conflicts = [
-        citations.conflict(d) for d in decide(asked, agree + against, evidence.claims).conflicts if citations.covers(d)
-    ]
+    citations = Citations([s for stance in agree + against for s in stance.sentences], sources)
+    readings = [s.verified for s in agree + against if s.verified is not None]
+    decided = decide(found.asked, readings, evidence.claims).conflicts if found.asked and readings else []
+    conflicts = [citations.conflict(d) for d in decided if citations.covers(d)]
     label = "disputed" if agree and against else "supported" if agree else "contradicted"
 
-    def cite(group: list[Verified]) -> str:
+    def cite(group: list[Stance]) -> str:
         return "; ".join(
-            f"{v.reading.answer.strip()} "
-            + "".join(f"[{n}]" for s in v.sentences if (n := citations.id_of_span(s.source_id, s.start)))
-            for v in group
+            f"{stance.value} "
+            + "".join(f"[{n}]" for s in stance.sentences if (n := citations.id_of_span(s.source_id, s.start)))
+            for stance in group
         )
 
     lead = {
@@ -183,6 +227,6 @@ def _verdict(claim: str, slot: Slot, asked: Question, verified: list[Verified], 
         verdict=label,
         explanation=" ".join(parts),
         citations=citations.list,
-        claims=[citations.claim(c) for v in agree + against for c in v.claims if citations.id_of(c)],
+        claims=[citations.claim(c) for v in readings for c in v.claims if citations.id_of(c)],
         conflicts=conflicts,
     )

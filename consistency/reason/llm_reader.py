@@ -87,11 +87,10 @@ class AllReply(BaseModel):
 class LLMReader:
     """The `EvidenceReader` of an LLM."""
 
-    name = "llm"
-
     def __init__(self, llm: LLM, mode: Mode = "per-source"):
         self.llm = llm
         self.mode = mode
+        self.name = "llm" if mode == "per-source" else "llm-one-call"
         prefix = "read" if mode == "per-source" else "read_all"
         self.system = load(f"{prefix}.system")
         self.user = load(f"{prefix}.user")

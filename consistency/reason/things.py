@@ -96,8 +96,8 @@ def _by_meaning(question: Question, numeric: list[StatedClaim], evidence: Eviden
     counted = [c for c in numeric if c.amount.things and not set(c.amount.things) & set(question.excluded)]
     if not counted or evidence.embedder is None or question.counted_phrase is None:
         return {}
-    # A figure is as close as its phrase or its bare noun ("Iran-made drones",
-    # "drone"), and the nouns compete: the closest kind of thing, not the
+    # A figure is as close as its phrase or its bare noun ("Swiss-made trucks",
+    # "truck"), and the nouns compete: the closest kind of thing, not the
     # closest wording of it, is what the question counts.
     texts = list(dict.fromkeys([thing_phrase(c) for c in counted] + [t for c in counted for t in c.amount.things]))
     vectors = evidence.embedder.embed(texts)

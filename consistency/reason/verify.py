@@ -21,7 +21,7 @@ from ..text.dates import date_spans, find_date_values, find_event_date
 from ..text.lexicon import SAYING
 from ..text.names import is_list
 from ..text.numbers import number_mentions
-from ..text.sentences import sentence_spans
+from ..text.sentences import sentence_before
 from ..text.terms import terms
 from .interface import Candidate, Evidence, Reading
 from .relevance import about_the_event, fits_the_place, fits_the_time
@@ -148,23 +148,18 @@ def names_the_subject(question: Question, sentence: Candidate, source: Source) -
     names = set(_question_names(question.text))
     if not names:
         return True
-    context = " ".join([sentence.text, source.title, source.outlet or "", _before(source.text, sentence.start)])
+    context = " ".join([sentence.text, source.title, source.outlet or "", sentence_before(source.text, sentence.start)])
     words = set(terms(context))
-    found = sum(1 for n in names if (wanted := set(terms(n))) and all(_named_in(w, words) for w in wanted))
+    found = sum(1 for n in names if (wanted := set(terms(n))) and all(named_in(w, words) for w in wanted))
     return found * 2 >= len(names)
 
 
-def _named_in(word: str, words: set[str]) -> bool:
+def named_in(word: str, words: set[str]) -> bool:
     """A name's word is there as a word ("US" is not in "discussed"), or,
-    from four letters on, as the stem of one ("Russian", "Russia's")."""
+    from four letters on, as the stem of one ("Canadian", "Canada's")."""
     if word in words:
         return True
     return len(word) >= 4 and any(len(w) >= 4 and (w.startswith(word) or word.startswith(w)) for w in words)
-
-
-def _before(text: str, start: int) -> str:
-    spans = sentence_spans(text, max(0, start - 600), start)
-    return text[spans[-1][0] : spans[-1][1]] if spans else ""
 
 
 def _question_names(text: str) -> list[str]:

@@ -77,7 +77,7 @@ ReaderOption = Annotated[
     str | None,
     typer.Option(
         "--reader",
-        help="Who reads the evidence: llm, typed (no model) or rules (the earlier rule reader) "
+        help="Who reads the evidence: llm, llm-one-call (all sources in one call), typed (no model) or rules "
         "\\[env: CONSISTENCY_READER; default: llm when one is available, else typed]",
         show_default=False,
     ),
@@ -337,8 +337,8 @@ def eval_command(
         typer.Option(
             "--reader",
             help=(
-                "Score this reader (repeatable, to set readers side by side): llm, typed, rules \\[default: "
-                "the configured one]"
+                "Score this reader (repeatable, to set readers side by side): llm, llm-one-call, typed, rules "
+                "\\[default: the configured one]"
             ),
             show_default=False,
         ),

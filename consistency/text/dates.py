@@ -65,6 +65,14 @@ class WrittenDate(NamedTuple):
             return False
         return self.day is None or other.day is None or self.day == other.day
 
+    @classmethod
+    def from_iso(cls, iso: str) -> WrittenDate | None:
+        """ "2022", "2022-10" or "2022-10-10"; None for anything else."""
+        if not _ISO.fullmatch(iso):
+            return None
+        parts = [int(p) for p in iso.split("-")]
+        return cls(parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+
     @property
     def iso(self) -> str:
         if self.month is None:

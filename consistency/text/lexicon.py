@@ -91,6 +91,7 @@ MEASURES: dict[str, str] = {
 }
 # Measures that describe one object (its range, its weight): two sources
 # rarely give them for the same object unless they say which.
+DURATIONS = frozenset({"hours", "days", "weeks", "months", "years"})
 PROPERTY_UNITS = frozenset({"km", "kg", "miles", "m", "tonnes", "%"})
 # A range of a distance ("a range of 800 km"): questions about reach ask km.
 # Nouns that name an amount: a question whose asked noun phrase ends in one
@@ -123,7 +124,7 @@ ROLES: list[tuple[str, str]] = [
     ("launched", r"launch\w*|fired|fire|used|attack\w*|struck|barrage|assault|strikes?"),
     ("deployed", r"deploy\w*|stationed|sent|presence"),
     ("fighting", r"join\w*|fight\w*|combat|front-line|frontline"),
-    ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied|donat\w*|promis\w*"),
+    ("pledged", r"pledg\w*|allocat\w*|provid\w*|aid|assistance|package|funding|supplied|donat\w*|promis\w*|offer\w*"),
     ("captured", r"captur\w*|took control|seiz\w*|taken control"),
     ("repelled", r"repel\w*|repuls\w*|beat back|beaten back|fought off"),
     ("lost", r"los[st]\w*|casualt\w*"),

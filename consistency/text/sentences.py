@@ -50,6 +50,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [(first, last) for first, last in spans if last > first]
 
 
+def sentence_before(text: str, start: int) -> str:
+    """The sentence that ends before `start` (a fact often leans on it)."""
+    spans = sentence_spans(text, max(0, start - 600), start)
+    return text[spans[-1][0] : spans[-1][1]] if spans else ""
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
