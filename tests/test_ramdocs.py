@@ -327,6 +327,34 @@ def test_e2e_report(e2e_report):
     assert all(r.llm is None for r in e2e_report.rows)  # --llm none (conftest)
 
 
+def test_the_markdown_report_sets_readers_side_by_side_and_names_the_misses(e2e_report, tmp_path):
+    from consistency.eval.report import write_ramdocs
+
+    missed = e2e_report.model_copy(update={"rows": [*e2e_report.rows[:1], _missed_row()]})
+    page = write_ramdocs({"typed": e2e_report, "other": missed}, tmp_path, "run", "dev.jsonl", "none", "now")
+    text = page.read_text(encoding="utf-8")
+    assert "| metric | reader typed | reader other |" in text
+    assert f"| conflict recall | {e2e_report.conflict_recall:.0%} |" in text
+    assert "row 99 (answered): Who won? gold ['Ann'], accepted wrong ['Bob']" in text
+
+
+def _missed_row() -> RowResult:
+    return RowResult(
+        index=99,
+        question="Who won?",
+        status="answered",
+        answer="Bob won.",
+        gold_answers=["Ann"],
+        gold_found=[False],
+        wrong_answers=["Bob"],
+        wrong_as_answer=["Bob"],
+        wrong_flagged=[],
+        predicted_conflict=False,
+        expected_conflict=True,
+        ambiguous=False,
+    )
+
+
 def test_a_row_whose_documents_are_all_refused_is_not_found():
     from consistency.config import Settings
 

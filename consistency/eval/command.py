@@ -5,7 +5,7 @@ output. Kept out of cli.py so that the CLI stays a list of commands."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -72,7 +72,9 @@ def _ingest_corpus(checker: Checker, corpus: Path, err: Console, quiet: bool) ->
 def _report_name(report) -> str:
     llm = report.runs[0].llm.split(":")[0].split(" ")[0]
     when = datetime.fromisoformat(report.started).strftime("%Y%m%d-%H%M%S")
-    return f"eval-{when}-{llm}" + ("-baseline" if len(report.runs) > 1 else "")
+    # The systems side by side: "consistency[typed]" and "baseline" -> "typed-baseline".
+    systems = [run.system.removeprefix("consistency[").removesuffix("]") for run in report.runs]
+    return f"eval-{when}-{llm}-" + "-".join(systems)
 
 
 def _advance(step: Callable[[], None]) -> Callable[[object], None]:
@@ -80,12 +82,20 @@ def _advance(step: Callable[[], None]) -> Callable[[object], None]:
 
 
 def ramdocs(
-    path: Path, llm_flags: dict, readers: list[str], limit: int | None, as_json: bool, out: Console, err: Console
+    path: Path,
+    llm_flags: dict,
+    readers: list[str],
+    limit: int | None,
+    report_dir: Path | None,
+    as_json: bool,
+    out: Console,
+    err: Console,
 ) -> None:
     """Each row of a RAMDocs file in a store of its own (consistency.ramdocs),
     once per reader asked for."""
     from .ramdocs import load_rows, run_ramdocs
 
+    started = datetime.now(UTC)
     rows = spread(load_rows(path), limit)
     base = Settings.from_env(None, None, **llm_flags)
     reports = {}
@@ -94,6 +104,14 @@ def ramdocs(
             settings = base.model_copy(update={"reader": reader})
             step = progress(f"RAMDocs rows ({path.name}, reader {reader})", len(rows))
             reports[reader] = run_ramdocs(rows, settings, on_row=_advance(step))
+    if report_dir is not None:
+        llm = str(base.llm.backend)
+        name = f"ramdocs-{started.strftime('%Y%m%d-%H%M%S')}-{llm}-" + "-".join(reports)
+        written = eval_report.write_ramdocs(
+            reports, report_dir, name, str(path), llm, started.isoformat(timespec="seconds")
+        )
+        if not as_json:
+            err.print(f"report: {written}")
     if as_json:
         print(
             "{" + ", ".join(f'"{name}": {report.model_dump_json(indent=2)}' for name, report in reports.items()) + "}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import ConsistencyError
 from .harness import EvalReport, Metrics, SystemRun
+from .ramdocs import RamdocsReport
 
 # (label, field, kind): kind "share" prints as a percentage, "seconds" as time.
 ROWS = [
@@ -145,3 +146,58 @@ def chart(report: EvalReport, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)
+
+
+RAMDOCS_ROWS = [
+    ("gold-answer recall", "gold_recall"),
+    ("misinformation not presented as the answer", "misinformation_flagged"),
+    ("misinformation named in a conflict", "misinformation_in_conflict"),
+    ("conflict precision", "conflict_precision"),
+    ("conflict recall", "conflict_recall"),
+    ("conflict F1", "conflict_f1"),
+    ("exact match (the paper's measure)", "exact_match"),
+]
+
+
+def ramdocs_markdown(reports: dict[str, RamdocsReport], source: str, llm: str, started: str) -> str:
+    """A RAMDocs run, readers side by side, with the rows each one missed."""
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    names = list(reports)
+    first = next(iter(reports.values()))
+    lines = [
+        f"# RAMDocs evaluation {started}",
+        "",
+        f"Rows: `{source}` ({len(first.rows)}), each in a store of its own. LLM: {llm}. "
+        "Exact match beside the RAMDocs paper's best: MADAM-RAG with Llama-3.3-70B, about 34%.",
+        "",
+        "| metric | " + " | ".join(f"reader {n}" for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    lines += [
+        f"| {label} | " + " | ".join(pct(getattr(reports[n], f)) for n in names) + " |" for label, f in RAMDOCS_ROWS
+    ]
+    lines.append("| seconds per row | " + " | ".join(f"{reports[n].seconds_per_row or 0:.2f}" for n in names) + " |")
+    for name, report in reports.items():
+        lines += ["", f"## reader {name}: rows without every gold answer, or with a wrong one accepted", ""]
+        lines += [
+            f"- row {r.index} ({r.status}): {r.question} gold {r.gold_answers}"
+            + (f", accepted wrong {r.wrong_as_answer}" if r.wrong_as_answer else "")
+            for r in report.rows
+            if not r.exact_match
+        ] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def write_ramdocs(
+    reports: dict[str, RamdocsReport], folder: Path, name: str, source: str, llm: str, started: str
+) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        md = folder / f"{name}.md"
+        md.write_text(ramdocs_markdown(reports, source, llm, started), encoding="utf-8")
+    except OSError as error:
+        raise ConsistencyError(f"cannot write the report to {folder}: {error.strerror}") from None
+    return md

@@ -356,7 +356,7 @@ def eval_command(
     for name in reader or []:
         reader_choice(name)
     if ramdocs:
-        eval_shell.ramdocs(ramdocs, flags, reader or [], limit, json, out, err)
+        eval_shell.ramdocs(ramdocs, flags, reader or [], limit, None if no_report else report_dir, json, out, err)
         return
     checker = _checker(store or eval_shell.default_store(), None, flags)
     _start_llm(checker, quiet=json)
