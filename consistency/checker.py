@@ -42,6 +42,7 @@ from .models import (
     Passage,
     Source,
     SourceInfo,
+    StoreCheck,
     StoreStatus,
     Timings,
     Verdict,
@@ -123,16 +124,20 @@ class Checker:
         on_file: Callable[[FileResult], None] | None = None,
         extract: str = "rules",
         on_passage: Callable[[], None] | None = None,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestReport:
         """Add or update files and folders. Unchanged files are skipped,
         changed ones replace their old passages; a bad file fails alone.
         `extract="llm"` also has the LLM read every passage for qualitative
         claims (slow the first time; cached); `on_passage` is called after
-        each passage it reads."""
+        each passage it reads. One ingest writes to a store at a time, across
+        processes: another waits (`on_wait` hears so) up to `wait` seconds
+        (None: until the other is done), then fails with a StoreError."""
         pipeline = IngestPipeline(
             self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb
         )
-        with self._ingest_lock:
+        with self._ingest_lock, self.store.writing(wait, on_wait):
             return pipeline.run(paths, on_start=on_start, on_file=on_file)
 
     def _extractor(self, extract: str, on_passage: Callable[[], None] | None) -> ClaimExtractor:
@@ -335,6 +340,7 @@ class Checker:
 
     def status(self) -> StoreStatus:
         sources, passages = self.store.counts()
+        interrupted = self.store.interrupted()
         return StoreStatus(
             location=self.store.location,
             backend=self.store.backend,
@@ -343,6 +349,38 @@ class Checker:
             claims=self.store.claim_count(),
             embedding_model=MODEL_NAME,
             llm=self.llm_description(),
+            needs_repair=interrupted.problem if interrupted else None,
+        )
+
+    def verify(self, repair: bool = False, wait: float | None = None) -> StoreCheck:
+        """Checks that the store holds together (store.verify); with `repair`,
+        finishes an interrupted update, reads again the files of broken
+        sources where they still exist and removes the rest, then checks
+        again."""
+        problems = self.store.verify()
+        repaired: list[str] = []
+        if repair and problems:
+            with self._ingest_lock, self.store.writing(wait):
+                finished = self.store.finish_interrupted()
+                if finished:
+                    repaired.append(f"finished an interrupted update of {len(finished)} file(s)")
+                broken = [p for p in self.store.verify() if p.source or p.path]
+                paths = sorted({p.path for p in broken if p.path})
+                self.store.remove_sources(sorted({p.source for p in broken if p.source}), paths)
+                repaired += [f"removed what was stored of {path}" for path in paths]
+            again = [path for path in paths if Path(path).is_file()]
+            if again:
+                report = self.ingest(again, wait=wait)
+                repaired += [f"{f.outcome}: {f.path}" + (f" ({f.error})" if f.error else "") for f in report.files]
+            problems = self.store.verify()
+        sources, passages = self.store.counts()
+        return StoreCheck(
+            location=self.store.location,
+            sources=sources,
+            passages=passages,
+            claims=self.store.claim_count(),
+            problems=problems,
+            repaired=repaired,
         )
 
 

@@ -285,6 +285,29 @@ class IngestReport(BaseModel):
         return sum(1 for f in self.files if f.outcome == outcome)
 
 
+class StoreProblem(BaseModel):
+    """One thing in a store that does not hold together."""
+
+    source: str | None = Field(None, description="the source it concerns; None for the store as a whole")
+    path: str | None = Field(None, description="the file that source came from")
+    problem: str
+
+
+class StoreCheck(BaseModel):
+    """What `verify` found, and what `--repair` did about it."""
+
+    location: str
+    sources: int
+    passages: int
+    claims: int
+    problems: list[StoreProblem] = []
+    repaired: list[str] = Field([], description="what the repair did, a line each")
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 class StoreStatus(BaseModel):
     location: str
     backend: Literal["persistent", "http"]
@@ -293,3 +316,4 @@ class StoreStatus(BaseModel):
     claims: int
     embedding_model: str
     llm: str
+    needs_repair: str | None = Field(None, description="why `consistency verify --repair` should be run, if it should")

@@ -2,8 +2,16 @@
 vectors, and the full text of every source (so citations can be verified).
 
 Embedded (PersistentClient in a folder) or a Chroma server (HttpClient).
-Writes are ordered so that a failure never loses what was stored: new
-passages are added under new ids first, stale ones are deleted last.
+
+Chroma has no transactions, so an update is made all-or-nothing as readers
+see it by its order and a journal. Passage ids carry their file version
+(`source@<hash12>:n`), claims record it, and the source record, whose
+content hash ingest trusts, is written after both: until then readers see
+the old version, after it the new one. A journal entry names the files an
+update touches from its first write to its last; while one stands (an
+update under way, or one a crash cut short), readers keep only passages and
+claims of the version each source record names, and the next writer first
+removes what the interrupted one left (`finish_interrupted`).
 
 Passages are written through ChromaVectorStore, so any llama-index
 component can read the collection (the eval baseline does). Questions read
@@ -14,19 +22,22 @@ one-shot `consistency ask` should not pay.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlparse
 
 import numpy as np
 
 from ..errors import StoreError
-from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim
+from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim, StoreProblem
 from ..text.dates import date_bounds
 
 CLAIMS = "consistency_claims"
@@ -36,6 +47,7 @@ META = "consistency_meta"
 _COSINE = {"hnsw:space": "cosine"}
 _BATCH = 1000
 _PLACEHOLDER_VECTOR = [1.0, 0.0]
+_PENDING = "pending"  # the journal's id in the meta collection
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +75,27 @@ def _store_errors(action: str, location: str) -> Iterator[None]:
         raise StoreError(f"cannot {action} the store at {location}: {message}") from error
 
 
+def _lock(handle: IO[str], location: str, wait: float | None, on_wait: Callable[[str], None] | None) -> None:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    if on_wait:
+        on_wait(f"another process is writing to the store at {location}; waiting for it to finish")
+    deadline = None if wait is None else time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise StoreError(
+                    f"another process is still writing to the store at {location} after {wait:g} s; try again later"
+                ) from None
+            time.sleep(0.2)
+
+
 def _file_id(source_id: str) -> str:
     return source_id.split("#", 1)[0]
 
@@ -71,6 +104,7 @@ class Store:
     def __init__(self, path: Path, chroma_url: str | None = None):
         self.location = chroma_url or str(path)
         self.backend = "http" if chroma_url else "persistent"
+        self._path = None if chroma_url else Path(path)
         with _store_errors("open", self.location):
             self._client = self._connect(path, chroma_url)
             self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
@@ -114,6 +148,22 @@ class Store:
         return chromadb.PersistentClient(path=str(path / "chroma"), settings=settings)
 
     # ---- reading -------------------------------------------------------
+
+    def _committed(self) -> dict[str, str] | None:
+        """With an update pending: each stored source's version (what its
+        passages and claims must carry to be seen). None when none is
+        pending, and everything stored is committed."""
+        with _store_errors("read", self.location):
+            if not self._meta.get(ids=[_PENDING], include=[])["ids"]:
+                return None
+            got = self._sources.get(include=["metadatas"])
+        return _versions(got)
+
+    def pending_paths(self) -> list[str]:
+        """The files of an update not yet finished (under way, or cut short)."""
+        with _store_errors("read", self.location):
+            got = self._meta.get(ids=[_PENDING], include=["documents"])
+        return json.loads(got["documents"][0]) if got["ids"] else []
 
     def revision(self) -> str:
         """Changes whenever passages change; keys caches of the store."""
@@ -179,12 +229,19 @@ class Store:
                     passage_from_metadata(i, d, m)
                     for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
                 )
-        return passages
+        committed = self._committed()
+        return [p for p in passages if _seen(committed, p.source_id, passage_version(p.id))]
 
     def passage_ids(self, filters: Filters) -> set[str]:
         """Ids of the passages that `filters` admit."""
         with _store_errors("read", self.location):
-            return set(self._passages.get(where=where_clause(filters), include=[])["ids"])
+            got = self._passages.get(where=where_clause(filters), include=["metadatas"])
+        committed = self._committed()
+        return {
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if _seen(committed, m["source_id"], passage_version(i))
+        }
 
     def nearest(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Passage]:
         """The k passages most similar to `embedding`; `score` is the cosine."""
@@ -192,9 +249,11 @@ class Store:
         with _store_errors("query", self.location):
             if self._passages.count() == 0:
                 return []
+            committed = self._committed()
             got = self._passages.query(
                 query_embeddings=[embedding.tolist()],
-                n_results=k,
+                # While an update is pending some hits may be its own, unseen.
+                n_results=k if committed is None else 2 * k,
                 include=["documents", "metadatas", "distances"],
                 **({"where": where} if where else {}),
             )
@@ -202,10 +261,12 @@ class Store:
         for passage_id, text, meta, distance in zip(
             got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
         ):
+            if not _seen(committed, meta["source_id"], passage_version(passage_id)):
+                continue  # written by an update not yet committed
             passage = passage_from_metadata(passage_id, text, meta)
             passage.score = 1.0 - distance  # cosine distance
             passages.append(passage)
-        return passages
+        return passages[:k]
 
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
@@ -214,7 +275,137 @@ class Store:
             got = self._passages.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
+    # ---- checking ------------------------------------------------------
+
+    def interrupted(self) -> StoreProblem | None:
+        """The cheap check: an update that was cut short (or is under way)."""
+        paths = self.pending_paths()
+        if not paths:
+            return None
+        return StoreProblem(
+            problem=f"an update of {len(paths)} file(s) was cut short or is under way; "
+            "the next ingest (or verify --repair) finishes it"
+        )
+
+    def verify(self) -> list[StoreProblem]:
+        """Every source's passages and claims against its stored text and
+        version, offsets and counts, records whose source is gone, and a
+        search of the vector index."""
+        problems = [p for p in [self.interrupted()] if p]
+        with _store_errors("read", self.location):
+            got = self._sources.get(include=["documents", "metadatas"])
+            sources = {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+            passages = self._passages.get(include=["documents", "metadatas"])
+            claims = self._claims.get(include=["metadatas"])
+        pending = bool(problems)
+        counted: dict[str, int] = {}
+        for passage_id, text, meta in zip(passages["ids"], passages["documents"], passages["metadatas"], strict=True):
+            source_id = meta["source_id"]
+            if source_id not in sources:
+                if not pending:
+                    problems.append(
+                        StoreProblem(
+                            source=source_id,
+                            path=meta.get("path"),
+                            problem=f"passage {passage_id} has no source record",
+                        )
+                    )
+                continue
+            body, source_meta = sources[source_id]
+            if passage_version(passage_id) != version_of(source_meta.get("content_hash", "")):
+                if not pending:
+                    problems.append(
+                        _problem(source_id, source_meta, f"passage {passage_id} is of another version of the file")
+                    )
+                continue
+            counted[source_id] = counted.get(source_id, 0) + 1
+            if body[int(meta["start"]) : int(meta["end"])] != text:
+                problems.append(
+                    _problem(source_id, source_meta, f"passage {passage_id} does not match the text at its offsets")
+                )
+        for source_id, (_, meta) in sources.items():
+            if counted.get(source_id, 0) != int(meta.get("chunks", 0)):
+                problems.append(
+                    _problem(
+                        source_id,
+                        meta,
+                        f"{counted.get(source_id, 0)} passages stored where {meta.get('chunks', 0)} belong",
+                    )
+                )
+        for claim_id, meta in zip(claims["ids"], claims["metadatas"], strict=True):
+            source_id = meta["source_id"]
+            if source_id not in sources:
+                if not pending:
+                    problems.append(
+                        StoreProblem(
+                            source=source_id, path=meta.get("path"), problem=f"claim {claim_id} has no source record"
+                        )
+                    )
+                continue
+            body, source_meta = sources[source_id]
+            version = _claim_meta_version(claim_id, meta)
+            if version is not None and version != version_of(source_meta.get("content_hash", "")):
+                if not pending:
+                    problems.append(
+                        _problem(source_id, source_meta, f"claim {claim_id} is of another version of the file")
+                    )
+                continue
+            claim = _claim(meta)
+            if body[claim.start : claim.end] != claim.sentence:
+                problems.append(
+                    _problem(source_id, source_meta, f"claim {claim_id} does not match the text at its offsets")
+                )
+        problems.extend(self._search_problems(passages["ids"][:1]))
+        return problems
+
+    def _search_problems(self, sample: list[str]) -> list[StoreProblem]:
+        """Can the vector index be searched? (Its files may be missing while
+        the SQLite records stand.)"""
+        if not sample:
+            return []
+        try:
+            vector = self._passages.get(ids=sample, include=["embeddings"])["embeddings"][0]
+            self._passages.query(query_embeddings=[list(vector)], n_results=min(10, self._passages.count()), include=[])
+        except Exception as error:  # chromadb raises many types
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            return [StoreProblem(problem=f"the vector index cannot be searched: {first}")]
+        return []
+
+    def remove_sources(self, source_ids: list[str], paths: list[str]) -> None:
+        """Removes these sources and everything stored of the files at `paths`."""
+        clauses = [{field: {"$in": values}} for field, values in (("source_id", source_ids), ("path", paths)) if values]
+        if not clauses:
+            return
+        where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        with _store_errors("write", self.location):
+            for collection in (self._passages, self._claims):
+                ids = collection.get(where=where, include=[])["ids"]
+                for begin in range(0, len(ids), _BATCH):
+                    collection.delete(ids=ids[begin : begin + _BATCH])
+            by_path = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
+            gone = sorted(set(source_ids) | set(by_path))
+            if gone:
+                self._sources.delete(ids=gone)
+            self._bump_revision()
+
     # ---- writing -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Holds the store's write lock: one writer at a time across
+        processes (readers are not held up). An embedded store locks a file
+        beside its data; a Chroma server orders writes itself. `wait`: how
+        many seconds to wait for another writer (None: as long as it takes);
+        `on_wait` hears once that this one is waiting."""
+        if self._path is None:
+            yield
+            return
+        with open(self._path / "write.lock", "a+") as handle:
+            _lock(handle, self.location, wait, on_wait)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def replace_files(
         self,
@@ -244,13 +435,16 @@ class Store:
             for passage, vector in zip(passages, passage_vectors, strict=True)
         ]
         with _store_errors("write", self.location):
+            self._journal(paths)
             old_sources = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
-            # Ids carry the content hash, so they exist already only if an
-            # earlier run of this same file failed half-way: clear those.
-            if nodes:
-                self._passages.delete(ids=[n.node_id for n in nodes])
-                self.vectors.add(nodes)
-            if sources:
+            # Ids carry the file's version: one stored already is this same
+            # version, written by an earlier run, and identical.
+            stored = set(self._passages.get(ids=[n.node_id for n in nodes], include=[])["ids"]) if nodes else set()
+            fresh = [n for n in nodes if n.node_id not in stored]
+            for begin in range(0, len(fresh), _BATCH):
+                self.vectors.add(fresh[begin : begin + _BATCH])
+            self._write_claims(claims, claim_vectors, path_of, {s.id: version_of(s.content_hash) for s in sources})
+            if sources:  # the commit: from here on readers see the new version
                 self._sources.upsert(
                     ids=[s.id for s in sources],
                     documents=[s.text for s in sources],
@@ -259,21 +453,56 @@ class Store:
                     embeddings=[_PLACEHOLDER_VECTOR] * len(sources),
                     metadatas=[_source_metadata(s, chunks[s.id]) for s in sources],
                 )
-            self._write_claims(claims, claim_vectors, path_of)
-            self._delete_stale(paths, keep_passages={p.id for p in passages}, keep_claims={c.id for c in claims})
             gone = [source_id for source_id in old_sources if source_id not in chunks]
             if gone:
                 self._sources.delete(ids=gone)
             self._bump_revision()
+            self._delete_stale(paths, keep_passages={p.id for p in passages}, keep_claims={c.id for c in claims})
+            self._meta.delete(ids=[_PENDING])
+            self._bump_revision()
 
-    def _write_claims(self, claims: list[StatedClaim], vectors: np.ndarray, path_of: dict[str, str]) -> None:
+    def finish_interrupted(self) -> list[str]:
+        """Removes what an update cut short left behind (passages and claims
+        of a version no source record names) and closes its journal; returns
+        the files it touched, which the next ingest reads again if changed.
+        Only a writer may call it (ingest holds the store's write lock)."""
+        paths = self.pending_paths()
+        if not paths:
+            return []
+        with _store_errors("write", self.location):
+            got = self._sources.get(where={"path": {"$in": paths}}, include=["metadatas"])
+            versions = {
+                i: version_of(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            }
+            for collection, version in ((self._passages, _passage_meta_version), (self._claims, _claim_meta_version)):
+                found = collection.get(where={"path": {"$in": paths}}, include=["metadatas"])
+                stale = [
+                    i
+                    for i, m in zip(found["ids"], found["metadatas"], strict=True)
+                    if not _seen(versions, m["source_id"], version(i, m))
+                ]
+                for begin in range(0, len(stale), _BATCH):
+                    collection.delete(ids=stale[begin : begin + _BATCH])
+            self._meta.delete(ids=[_PENDING])
+            self._bump_revision()
+        return paths
+
+    def _journal(self, paths: list[str]) -> None:
+        """Names the files an update touches, before its first write (with
+        those of an earlier unfinished one, which this update must not hide)."""
+        touched = sorted(set(self.pending_paths()) | set(paths))
+        self._meta.upsert(ids=[_PENDING], documents=[json.dumps(touched)], embeddings=[[0.0]])
+
+    def _write_claims(
+        self, claims: list[StatedClaim], vectors: np.ndarray, path_of: dict[str, str], versions: dict[str, str]
+    ) -> None:
         for begin in range(0, len(claims), _BATCH):
             chunk = claims[begin : begin + _BATCH]
             self._claims.upsert(
                 ids=[c.id for c in chunk],
                 documents=[c.sentence for c in chunk],
                 embeddings=vectors[begin : begin + _BATCH].tolist(),
-                metadatas=[_claim_metadata(c, path_of[c.source_id]) for c in chunk],
+                metadatas=[_claim_metadata(c, path_of[c.source_id], versions[c.source_id]) for c in chunk],
             )
 
     def _delete_stale(self, paths: list[str], keep_passages: set[str], keep_claims: set[str]) -> None:
@@ -295,21 +524,25 @@ class Store:
             got = self._claims.get(
                 where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas", "embeddings"]
             )
+        committed = self._committed()
         return [
             (_claim(m), np.asarray(e, dtype=np.float32))
-            for m, e in zip(got["metadatas"], got["embeddings"], strict=True)
+            for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
+            if _seen(committed, m["source_id"], _claim_meta_version(i, m))
         ]
 
     def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
         """Every claim with its context vector, for the corpus-wide audit."""
         claims: list[tuple[StatedClaim, np.ndarray]] = []
+        committed = self._committed()
         with _store_errors("read", self.location):
             total = self._claims.count()
             for offset in range(0, total, 5000):
                 got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
                 claims.extend(
                     (_claim(m), np.asarray(e, dtype=np.float32))
-                    for m, e in zip(got["metadatas"], got["embeddings"], strict=True)
+                    for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
+                    if _seen(committed, m["source_id"], _claim_meta_version(i, m))
                 )
         return claims
 
@@ -332,10 +565,49 @@ class Store:
         self._meta.upsert(ids=["revision"], documents=[uuid.uuid4().hex], embeddings=[[0.0]])
 
 
-def _claim_metadata(claim: StatedClaim, path: str) -> dict:
+def version_of(content_hash: str) -> str:
+    """A file version as passage ids carry it: its hash's first 12 digits."""
+    return content_hash[:12]
+
+
+def passage_version(passage_id: str) -> str | None:
+    """`source@<version>:n` -> version (None for ids of another form)."""
+    _, at, rest = passage_id.rpartition("@")
+    return rest.split(":", 1)[0] if at else None
+
+
+def _problem(source_id: str, meta: dict, problem: str) -> StoreProblem:
+    return StoreProblem(source=source_id, path=meta.get("path") or None, problem=problem)
+
+
+def _versions(got: dict) -> dict[str, str]:
+    """{source id: version} of a `get` of source records."""
+    return {i: version_of(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+
+def _passage_meta_version(passage_id: str, meta: dict) -> str | None:
+    return passage_version(passage_id)
+
+
+def _claim_meta_version(claim_id: str, meta: dict) -> str | None:
+    return meta.get("version") or None  # None: written before claims recorded it
+
+
+def _seen(committed: dict[str, str] | None, source_id: str, version: str | None) -> bool:
+    """Is this record part of what readers see? Everything is when no update
+    is pending; else only records of the version its source record names."""
+    if committed is None:
+        return True
+    if source_id not in committed:
+        return False
+    return version is None or committed[source_id] == version
+
+
+def _claim_metadata(claim: StatedClaim, path: str, version: str) -> dict:
     return {
         "source_id": claim.source_id,
         "path": path,
+        "version": version,
         "measure": claim.measure,
         "kind": claim.kind,
         "role": (claim.quantity.role if claim.quantity else None) or "",

@@ -91,6 +91,9 @@ class _IngestRun:
             on_start(len(candidates) + len(missing))
         for result in missing:
             self._record(result)
+        # An update a crash cut short is cleaned up first; its files, if
+        # changed, are then read again like any other.
+        self.pipeline.store.finish_interrupted()
         self.known = self.pipeline.store.ingested_files()
         self.taken = {source_id: path for path, ids in self.known.items() for source_id in ids}
         batch = _Batch()

@@ -162,6 +162,16 @@ def ingest(
     llm_model: LLMModelOption = None,
     llm_url: LLMUrlOption = None,
     model_path: ModelPathOption = None,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            "--wait",
+            min=0,
+            help="When another ingest is writing to the store, wait at most this many seconds "
+            "\\[default: until it is done]",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Add articles to the store. Unchanged files are skipped; changed files replace their old passages."""
@@ -172,7 +182,13 @@ def ingest(
     if extract == "llm":
         _start_llm(checker, quiet=True)
     with render.ingest_progress(err, quiet=json, passages=extract == "llm") as callbacks:
-        report = checker.ingest(paths, extract=extract, **callbacks)
+        report = checker.ingest(
+            paths,
+            extract=extract,
+            wait=wait,
+            on_wait=lambda note: err.print(note, highlight=False, soft_wrap=True),
+            **callbacks,
+        )
     if json:
         print(report.model_dump_json(indent=2))
     else:
@@ -471,6 +487,23 @@ def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json:
 def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """Where the store is, what it holds, and which models are in use."""
     _emit(_checker(store, chroma_url).status(), json, render.status)
+
+
+@app.command()
+@user_errors
+def verify(
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Finish an interrupted update, re-read broken files, remove the rest.")
+    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Check that every source's passages and claims match its stored text and version, and that search works."""
+    result = _checker(store, chroma_url).verify(repair=repair)
+    _emit(result, json, render.store_check)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - `python -m consistency`

@@ -13,7 +13,18 @@ from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progres
 from rich.table import Table
 from rich.text import Text
 
-from ..models import Answer, AuditReport, Citation, Conflict, FileResult, IngestReport, SourceInfo, StoreStatus, Verdict
+from ..models import (
+    Answer,
+    AuditReport,
+    Citation,
+    Conflict,
+    FileResult,
+    IngestReport,
+    SourceInfo,
+    StoreCheck,
+    StoreStatus,
+    Verdict,
+)
 
 STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
 VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "disputed": "bold yellow", "not_found": "bold"}
@@ -175,7 +186,20 @@ def status(console: Console, result: StoreStatus) -> None:
     table.add_row("claims", str(result.claims))
     table.add_row("embedding model", result.embedding_model)
     table.add_row("llm", result.llm)
+    if result.needs_repair:
+        table.add_row("[yellow]needs repair[/]", escape(result.needs_repair) + " (consistency verify --repair)")
     console.print(table)
+
+
+def store_check(console: Console, result: StoreCheck) -> None:
+    for line in result.repaired:
+        console.print(f"repaired: {escape(line)}", highlight=False)
+    for problem in result.problems:
+        where = f"{problem.source} ({problem.path}): " if problem.source else ""
+        console.print(f"[red]problem[/] {escape(where + problem.problem)}", highlight=False)
+    verdict = "[green]ok[/]" if result.ok else f"[red]{len(result.problems)} problem(s)[/]"
+    held = f"{result.sources} sources, {result.passages} passages, {result.claims} claims"
+    console.print(f"{verdict}: {held} in {escape(result.location)}")
 
 
 def ingest_summary(console: Console, report: IngestReport) -> None:
