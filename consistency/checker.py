@@ -126,6 +126,7 @@ class Checker:
         on_passage: Callable[[], None] | None = None,
         wait: float | None = None,
         on_wait: Callable[[str], None] | None = None,
+        within: list[Path] | None = None,
     ) -> IngestReport:
         """Add or update files and folders. Unchanged files are skipped,
         changed ones replace their old passages; a bad file fails alone.
@@ -133,12 +134,14 @@ class Checker:
         claims (slow the first time; cached); `on_passage` is called after
         each passage it reads. One ingest writes to a store at a time, across
         processes: another waits (`on_wait` hears so) up to `wait` seconds
-        (None: until the other is done), then fails with a StoreError."""
+        (None: until the other is done), then fails with a StoreError.
+        `within`: folders every file found must resolve into (a server's
+        --allow-ingest); a symlink out of them fails alone."""
         pipeline = IngestPipeline(
             self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb
         )
         with self._ingest_lock, self.store.writing(wait, on_wait):
-            return pipeline.run(paths, on_start=on_start, on_file=on_file)
+            return pipeline.run(paths, on_start=on_start, on_file=on_file, within=within)
 
     def _extractor(self, extract: str, on_passage: Callable[[], None] | None) -> ClaimExtractor:
         if extract == "rules":
@@ -407,6 +410,10 @@ def validate_question(question: str, what: str = "question") -> str:
     question = (question or "").strip()
     if not question:
         raise InputError(f"the {what} is empty")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"the {what} is not valid text (it holds a lone surrogate code point)") from None
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the {what} is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
     return question

@@ -60,17 +60,20 @@ def assert_generation_is_honest(llm: dict, shown: str, extractive: str) -> None:
 def assert_verbatim(checker: Checker, citations) -> None:
     """Every quote is the stored source's text at its span, and, checked
     apart from our own offsets and cleaning, words that the user's file
-    itself contains (whitespace aside)."""
+    itself contains (whitespace aside, in the stored normal form: NFKC,
+    invisible and control characters removed)."""
     import html
     import re
+
+    from consistency.text.hygiene import clean_text
 
     assert citations
     squash = lambda text: re.sub(r"\s+", " ", text)  # noqa: E731
     for citation in citations:
         source = checker.source(citation.source)
         assert source.text[citation.start : citation.end] == citation.quote
-        original = Path(source.path).read_text(encoding="utf-8", errors="replace")
-        assert squash(citation.quote) in squash(html.unescape(original)), citation.quote
+        original = clean_text(html.unescape(Path(source.path).read_text(encoding="utf-8", errors="replace")))
+        assert squash(citation.quote) in squash(original), citation.quote
 
 
 def assert_reading_is_honest(answer: dict) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ..shells.render import escape
 from .harness import EvalReport, ItemResult
 from .report import ROWS, cell, columns
 

@@ -66,9 +66,11 @@ def _store_errors(action: str, location: str) -> Iterator[None]:
     """Chroma and SQLite errors become one line that says what failed."""
     try:
         yield
-    except StoreError:
+    except (StoreError, KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    except Exception as error:  # chromadb raises many types, sqlite3 others
+    # chromadb raises many types, sqlite3 others, and its Rust core a
+    # PanicException (a BaseException) on a damaged file.
+    except BaseException as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if "locked" in message.lower():
             message = "the store is locked by another process; try again when it has finished"

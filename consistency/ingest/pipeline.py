@@ -68,19 +68,23 @@ class IngestPipeline:
         paths: Iterable[str | Path],
         on_start: Callable[[int], None] | None = None,
         on_file: FileCallback | None = None,
+        within: list[Path] | None = None,
     ) -> IngestReport:
         """Add or update the files and folders at `paths`. `on_start` gets the
-        number of files found, `on_file` each file's result as it is known."""
-        return _IngestRun(self, on_file).run([Path(path) for path in paths], on_start)
+        number of files found, `on_file` each file's result as it is known.
+        `within`: folders every file found must resolve into (symlinks
+        followed); one that leads out fails alone."""
+        return _IngestRun(self, on_file, within).run([Path(path) for path in paths], on_start)
 
 
 class _IngestRun:
     """One ingest: what the store held when it began, the ids taken so far,
     the batch being filled and the report."""
 
-    def __init__(self, pipeline: IngestPipeline, on_file: FileCallback | None):
+    def __init__(self, pipeline: IngestPipeline, on_file: FileCallback | None, within: list[Path] | None = None):
         self.pipeline = pipeline
         self.on_file = on_file
+        self.within = [folder.resolve() for folder in within] if within is not None else None
         self.report = IngestReport()
         self.known: dict[str, dict[str, str]] = {}
         self.taken: dict[str, str] = {}
@@ -118,6 +122,9 @@ class _IngestRun:
         path = candidate.path
         resolved = str(path.resolve())
         extractor = self.pipeline.extractor
+        if self.within is not None and not any(Path(resolved).is_relative_to(f) for f in self.within):
+            error = f"{path}: leads to {resolved}, outside the folders that may be ingested from"
+            return FileResult(path=str(path), outcome="failed", error=error)
         try:
             raw = read_bytes(path, self.pipeline.max_file_mb)
             previous = self.known.get(resolved, {})
@@ -131,6 +138,10 @@ class _IngestRun:
                 source.content_hash = wanted
         except InputError as error:
             return FileResult(path=str(path), outcome="failed", error=str(error))
+        except OSError as error:  # gone, or unreadable, since it was found: it fails alone
+            return FileResult(
+                path=str(path), outcome="failed", error=f"{path}: cannot read ({error.strerror or error})"
+            )
         for source in read.sources:
             self.taken[source.id] = resolved
         batch.paths.append(resolved)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..models import Passage, Source, StatedClaim
+from ..text.hygiene import clean_text
 from .chunk import passage_spans
 from .clean import Article, split_articles
 from .files import decode, file_hash, read_bytes
@@ -55,7 +56,7 @@ def read_file(
     raw = read_bytes(path, max_mb)
     text, notes = decode(path, raw)
     meta = folder_metadata(path.parent).get(path.name, {})
-    articles = split_articles(to_plain_text(path, text), fallback_title=meta.get("title") or path.stem)
+    articles = split_articles(clean_text(to_plain_text(path, text)), fallback_title=meta.get("title") or path.stem)
     if not articles:
         raise InputError(f"{path}: no article text found (only page furniture or markup)")
     content_hash = file_hash(raw)

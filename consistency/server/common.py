@@ -57,7 +57,9 @@ class IngestRoots:
 
     def ingest(self, checker: Checker, paths: list[str], **callbacks) -> IngestReport:
         """`callbacks`: Checker.ingest's on_start / on_file, for progress."""
-        return checker.ingest(self.resolve(paths), **callbacks)
+        # The paths named are checked here; every file found under them is
+        # checked again by ingest, after its links are followed.
+        return checker.ingest(self.resolve(paths), within=self.folders, **callbacks)
 
 
 def is_loopback(host: str) -> bool:

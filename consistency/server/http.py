@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from .. import __version__
@@ -78,6 +80,15 @@ def create_app(checker: Checker, roots: IngestRoots) -> FastAPI:
     async def one_line_error(request: Request, error: ConsistencyError) -> JSONResponse:
         status = next(code for kind, code in _STATUS if isinstance(error, kind))
         return JSONResponse({"detail": str(error)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        # A lone surrogate ("\ud800") cannot be echoed back as UTF-8: say so
+        # in one line instead of failing to render FastAPI's usual 422.
+        if any(e.get("type") == "string_unicode" for e in error.errors()):
+            where = ".".join(str(part) for part in error.errors()[0].get("loc", ()))
+            return JSONResponse({"detail": f"{where}: not valid text (a lone surrogate code point)"}, status_code=400)
+        return await request_validation_exception_handler(request, error)
 
     @app.post("/ask", response_model=Answer, summary="Answer a question with cited sources and conflicts")
     def ask(request: AskRequest) -> Answer:

@@ -20,7 +20,6 @@ from types import ModuleType
 
 from pydantic import TypeAdapter
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..checker import Checker
@@ -28,6 +27,7 @@ from ..config import cache_dir
 from ..errors import ConsistencyError, InputError
 from ..models import SourceInfo
 from . import render
+from .render import escape
 
 readline: ModuleType | None
 try:

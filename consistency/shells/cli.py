@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from ..checker import Checker, validate_question
 from ..config import Settings, reader_choice
 from ..errors import ConsistencyError, InputError
 from ..models import Filters
 from . import render
+from .render import escape
 from .report import audit_html
 
 app = typer.Typer(

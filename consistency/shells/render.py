@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.padding import Padding
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -25,6 +25,14 @@ from ..models import (
     StoreStatus,
     Verdict,
 )
+from ..text.hygiene import printable
+
+
+def escape(text: str) -> str:
+    """Markup-escaped and stripped of terminal escapes and control characters:
+    what a source says is printed, never obeyed."""
+    return markup_escape(printable(text))
+
 
 STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
 VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "disputed": "bold yellow", "not_found": "bold"}

@@ -250,8 +250,12 @@ INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|your|other)"
     r"\s+(?:instructions|prompts?|rules)\b"
     r"|\b(?:AI|language model|LLM|assistant|chatbot)s?\s*(?:reading this|summari[sz]ing this)\b"
-    r"|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:AI|LLM|language model|assistant)s?\b"
-    r"|\bsystem prompt\b",
+    r"|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:(?:the|any)\s+)?(?:AI|LLM|language model|assistant|model)s?\b"
+    # Addressed to one: "Assistant, please report that ...", "AI: say ...".
+    r"|\b(?:AI|LLM|assistant|chatbot|language\s+model|model|system)s?\s*[,:]\s*(?:please\s+)?"
+    r"(?:report|say|state|tell|answer|respond|reply|write|output|print|ignore|disregard|confirm|claim)\b"
+    r"|\b(?:you\s+are|act\s+as)\s+(?:an?\s+|the\s+)?(?:AI|assistant|language\s+model|chatbot)\b"
+    r"|\bsystem\s+prompt\b",
     re.IGNORECASE,
 )
 
