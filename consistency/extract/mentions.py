@@ -85,15 +85,9 @@ def _mentions(doc: Any) -> list[Mention]:
 def parsing_pipeline() -> Any | None:
     """The same pipeline with its dependency parser and lemmatizer, for the
     few short sentences whose grammar matters (a claim's subject: "said" is
-    known as a report by its lemma); loaded on first use."""
-    with _LOCK:
-        for name in _PACKAGES:
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                continue
-            return module.load()
-    return None
+    known as a report by its lemma); loaded on first use, apart from the
+    tagging pipeline, which ingest runs on every passage without them."""
+    return _load(exclude=[])
 
 
 def tagging_lock() -> threading.Lock:
@@ -105,11 +99,16 @@ def tagging_lock() -> threading.Lock:
 def pipeline() -> Any | None:
     """spaCy's small English pipeline from its installed package, loaded once
     (about 1.5 s); None when no such package is installed."""
+    return _load(exclude=["lemmatizer", "parser"])
+
+
+def _load(exclude: list[str]) -> Any | None:
+    """The first installed package of the pipeline, without `exclude`."""
     with _LOCK:
         for name in _PACKAGES:
             try:
                 module = importlib.import_module(name)
             except ImportError:
                 continue
-            return module.load(exclude=["lemmatizer", "parser"])
+            return module.load(exclude=exclude)
     return None

@@ -99,10 +99,8 @@ class LLMJudge:
         try:
             found = self.stances(claim, evidence)
         except LLMUnavailable:
-            return self.typed.judge(claim, evidence)
-        if found is None:
-            return self.typed.judge(claim, evidence)
-        return verdict_of(claim.text, found, evidence)
+            found = None  # the typed judge reads on its own
+        return verdict_of(claim.text, found, evidence) if found else self.typed.judge(claim, evidence)
 
     def stances(self, claim: Question, evidence: Evidence) -> Stances | None:
         """Each source's stance that code verified of the model's, and the
