@@ -189,7 +189,10 @@ class Reading(BaseModel):
     source: str
     answer: str
     citations: list[int]
-    kind: Literal["amount", "date", "name", "text"]
+    kind: Literal["amount", "date", "name", "text", "stance"] = Field(
+        description="what the answer is: an amount, a date, a name, a description, or (stance) a yes-or-no "
+        "question's answer, which code reads off the cited sentence"
+    )
     about: str | None = Field(None, description="what the source says the answer is about, when it names it")
     reader: str = Field("typed", description="who read it: llm, or typed (no model, or where the model's failed)")
 

@@ -17,7 +17,7 @@ from consistency.llm.backends import LLM, Completion, Message
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.llm_reader import LLMReader
 
-from .conftest import write
+from .conftest import assert_verbatim, write
 
 ELECTION = {
     "a.txt": (
@@ -113,6 +113,58 @@ def test_a_name_against_another_name_is_an_entity_conflict(tmp_path):
     assert answer.status == "conflict" and answer.conflicts[0].kind == "entity"
     assert {"Lena Holt", "Omar Voss"} == {s.value for s in answer.conflicts[0].sides}
     assert checker.check("The Quarry Works plant was designed by Lena Holt.").verdict == "disputed"
+
+
+PLANT = {
+    "report.txt": (
+        "2024-05-02",
+        "Acme Foods to shut Ohio plant\n\nAcme Foods will close its Ohio plant next year, two people familiar "
+        "with the plan said.\n\nThe plant employs about 400 workers.",
+    ),
+    "reply.txt": (
+        "2024-05-03",
+        "Acme responds\n\nAcme Foods denied reports that it will close its Ohio plant, saying production "
+        "there would continue.\n\nThe company did not say whether it would cut jobs in Ohio.",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "sentence, stance",
+    [
+        ("Acme Foods will close its Ohio plant next year, people familiar with the plan said.", "yes"),
+        ("Acme Foods denied reports that it will close its Ohio plant.", "no"),
+        ("Reports of a closure of the Ohio plant, which Acme denied, spread on Monday.", "no"),
+        ("Acme Foods will not close its Ohio plant.", "no"),
+        ("Acme Foods will close the Ohio plant, but not before June.", "yes"),  # the "not" is about June
+        ("Acme Foods is not only closing the Ohio plant but also a depot.", "yes"),  # an idiom negates nothing
+        ("Acme Foods did not say whether it would close the Ohio plant.", None),  # declines to say
+        ("Will Acme Foods close its Ohio plant?", None),  # a headline's question asserts nothing
+    ],
+)
+def test_a_sentence_says_yes_or_no_by_what_its_negation_governs(sentence, stance):
+    from consistency.reason.stance import stance_of
+    from consistency.text.terms import terms
+
+    assert stance_of(sentence, set(terms("acme foods close ohio plant"))) == stance
+
+
+def test_a_yes_or_no_question_whose_sources_assert_and_deny_is_a_conflict(tmp_path):
+    checker = corpus(tmp_path, PLANT)
+    answer = checker.ask("Will Acme Foods close its Ohio plant?")
+    assert answer.status == "conflict"
+    (conflict,) = answer.conflicts
+    assert conflict.kind == "qualitative" and {s.value.split()[0] for s in conflict.sides} == {"yes", "no"}
+    assert {(r.source, r.kind) for r in answer.readings} == {("report", "stance"), ("reply", "stance")}
+    assert "did not say whether" not in answer.answer  # declining to say is neither
+    assert_verbatim(checker, answer.citations)
+
+
+def test_sources_that_all_assert_the_same_answer_yes_without_a_conflict(tmp_path):
+    checker = corpus(tmp_path, {"report.txt": PLANT["report.txt"]})
+    answer = checker.ask("Will Acme Foods close its Ohio plant?")
+    assert answer.status == "answered" and not answer.conflicts
+    assert answer.answer.startswith("Says so:")
 
 
 def test_the_typed_reader_abstains_when_no_sentence_gives_what_is_asked(tmp_path):

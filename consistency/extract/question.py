@@ -38,7 +38,7 @@ from ..text.lexicon import (
 from .claims import find_places
 from .grammar import noun_phrase
 
-AnswerType = Literal["amount", "date", "person", "place", "organisation", "thing"]
+AnswerType = Literal["amount", "date", "person", "place", "organisation", "thing", "stance"]
 
 _AMOUNT = re.compile(
     r"\b(how (many|much|far|long|large|big|high|heavy|old|often)|number of|amount of|"
@@ -65,6 +65,18 @@ _PLACE = re.compile(
 _ORGANISATION = re.compile(
     r"\b(which|what) (company|companies|organisation|organization|group|party|agency|firm|outlet|newspaper|"
     r"team|club|band|institute|university|bank|network|ministry|body)\b",
+    re.I,
+)
+# "Is X sending ...?", "Did Y confirm ...?": a yes-or-no question, whose
+# sources answer by asserting or denying what it asks.
+_POLAR = re.compile(
+    r"^\s*(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|shall|may|might)\b", re.I
+)
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# "Do the sources agree ...?", "how do X and Y compare": every value each
+# source gives is wanted, not its best one.
+_COMPARES = re.compile(
+    r"\b(?:agree|agreed|disagree|differ|differs|differed|same|consistent|contradict|contradicts|compare|versus|vs)\b",
     re.I,
 )
 # "what kind of missile", "which weapons": the noun the answer is a kind of.
@@ -97,6 +109,7 @@ class Question(BaseModel):
     dates: list[str] = Field(default_factory=list, description="the dates the question names, ISO (a year: '2022')")
     places: list[str] = Field(default_factory=list, description="the places the question names ('in X')")
     claimant: str | None = Field(None, description="whose word the question asks for: 'according to X', 'does X say'")
+    compares: bool = Field(False, description="asks whether sources or claimants agree: every value is wanted")
     event_text: str = Field(description="what the question says about the event, not about the count")
     scene_text: str = Field(description="event_text without any role: what a claim under check describes")
     asks_amount: bool = Field(description="how many, how much, what share")
@@ -133,6 +146,7 @@ class Question(BaseModel):
             dates=_times_asked(text) if answer_type != "date" else [],
             places=sorted(find_places(text)),
             claimant=_claimant(text),
+            compares=bool(_COMPARES.search(text)),
             event_text=event_text,
             # A claim under check asks nothing: every role it states is
             # checked, so only the rest describes the event.
@@ -191,6 +205,8 @@ def _answer_type(text: str, amount: bool) -> AnswerType:
         return "place"
     if _PERSON.search(text):
         return "person"
+    if _POLAR.search(text) and not _WH.search(text):
+        return "stance"
     return "thing"
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from ..extract.question import Question
 from ..models import Mention
 from ..text.dates import find_date_values
+from ..text.terms import terms
 from .interface import Candidate, Evidence, ScoredSentence, SentenceScorer, SourceCandidates
 from .relevance import fits_the_time
+from .stance import stance_of
 from .things import fits_the_measure
 
 MAX_SOURCES = 4
 PER_SOURCE = 4
+PER_STANCE = 2  # a yes-or-no question's sentences per source and stance
 MIN_SCORE = 0.25  # below this a sentence shares too little with the question to be read
 KEEP_RELATIVE = 0.6  # of the best sentence's score
 
@@ -50,14 +53,19 @@ def select(
     # answer at all, not against one that merely shares the question's words.
     floor = max(MIN_SCORE, keep_relative * typed[0].score)
     chosen: dict[str, list[ScoredSentence]] = {}
+    taken: dict[tuple[str, str | None], int] = {}
     for sentence in typed:
         if sentence.score < floor:
             break
-        if len(chosen.get(sentence.source_id, [])) >= PER_SOURCE:
+        # A yes-or-no question reads each source's best sentences of each
+        # stance: a denial restates the claim and ranks below it.
+        quota = (sentence.source_id, _stance(question, evidence, sentence))
+        if taken.get(quota, 0) >= (PER_STANCE if question.answer_type == "stance" else PER_SOURCE):
             continue
         if sentence.source_id not in chosen and len(chosen) >= MAX_SOURCES:
             continue
         chosen.setdefault(sentence.source_id, []).append(sentence)
+        taken[quota] = taken.get(quota, 0) + 1
     groups = []
     number = 0
     for source_id, sentences in chosen.items():
@@ -70,6 +78,12 @@ def select(
             numbered.append(Candidate(number, source_id, sentence.start, sentence.end, text, sentence.score, within))
         groups.append(SourceCandidates(source=source, sentences=numbered))
     return groups
+
+
+def _stance(question: Question, evidence: Evidence, sentence: ScoredSentence) -> str | None:
+    if question.answer_type != "stance":
+        return None
+    return stance_of(_text(evidence, sentence), set(terms(question.event_text))) or "neither"
 
 
 def _text(evidence: Evidence, sentence: ScoredSentence) -> str:
@@ -91,6 +105,8 @@ def holds_the_type(question: Question, text: str, has_amount: bool, mentions: li
         return has_amount
     if kind == "date":
         return bool(find_date_values(text)) or any(m.kind == "date" for m in mentions)
+    if kind == "stance":
+        return stance_of(text, set(terms(question.event_text))) is not None
     if kind in ("person", "organisation", "place"):
         # People and organisations are told apart unreliably by a small model.
         wanted = {"person", "organisation", "group"} if kind != "place" else {"place"}

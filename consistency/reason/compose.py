@@ -46,7 +46,7 @@ def compose(question: str, decision: Decision, sources: dict[str, Source]) -> An
 
 def _reading(verified: Verified, citations: Citations) -> Reading:
     ids = sorted({n for s in verified.sentences if (n := citations.id_of_span(s.source_id, s.start))})
-    kind = verified.kind if verified.kind in ("amount", "date", "name") else "text"
+    kind = verified.kind if verified.kind in ("amount", "date", "name", "stance") else "text"
     return Reading(
         source=verified.reading.source_id, answer=verified.reading.answer.strip(), citations=ids, kind=kind,
         about=verified.reading.about, reader=verified.reading.reader,
@@ -59,6 +59,9 @@ def _statement(verified: Verified, reading: Reading) -> str:
     markers = "".join(f"[{n}]" for n in reading.citations)
     answer = reading.answer.strip().rstrip(" .")
     quoted = " ".join(s.text for s in verified.sentences)
+    if verified.kind == "stance":
+        said = "Says so" if verified.claims[0].category == "yes" else "Denies it"
+        return f"{said}: “{quoted}” {markers}"
     if len(answer) >= 0.8 * len(quoted.rstrip(" .")):
         return f"{quoted} {markers}"
     return f"{answer}: “{quoted}” {markers}"

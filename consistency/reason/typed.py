@@ -21,6 +21,7 @@ from ..text.lexicon import PHRASE_ENDS, singular
 from ..text.names import name_key
 from ..text.terms import terms
 from .interface import Candidate, ReaderResult, Reading, SourceCandidates
+from .stance import stance_of
 
 # A sentence must score this well for its name, date or class to be an
 # answer (amounts have the stricter checks of counted thing, role and event).
@@ -51,26 +52,44 @@ class TypedReader:
         count what is asked), the first that names one otherwise."""
         ranked = sorted(group.sentences, key=lambda s: -s.score)
         source_id = group.source.id
+        every_value = self.every_value or question.compares
+        if question.answer_type == "stance":
+            return self._stances(question, ranked, source_id)
         if question.answer_type == "amount":
             best = ranked[0].score
             return [Reading(source_id, [s.number], s.text) for s in ranked[:3] if s.score >= SECOND_SENTENCE * best]
         if question.answer_type in ("person", "organisation", "place"):
             named = [(name, s) for s in ranked if s.score >= NAME_SCORE and (name := self._name(question, s))]
             named.sort(key=lambda pair: -pair[0][1])
-            return [Reading(source_id, [s.number], name[0].text) for name, s in named[: 3 if self.every_value else 1]]
+            return [Reading(source_id, [s.number], name[0].text) for name, s in named[: 3 if every_value else 1]]
         found: list[Reading] = []
         for sentence in ranked:
             if sentence.score < (NAME_SCORE if question.answer_type == "date" else KIND_SCORE):
                 break
             values = self._values(question, sentence)
             found += [Reading(source_id, [sentence.number], value) for value in values[:2]]
-            if found and not self.every_value:
+            if found and not every_value:
                 return found
         if found:
             return found
         if question.answer_type == "thing" and ranked[0].score >= PROSE_SCORE:
             return [Reading(source_id, [ranked[0].number], ranked[0].text)]  # prose: shown, not compared
         return []
+
+    @staticmethod
+    def _stances(question: Question, ranked: list[Candidate], source_id: str) -> list[Reading]:
+        """A yes-or-no question: the source's best sentence of each stance it
+        takes (one that asserts what is asked, one that denies it); code
+        reads the stance again when it verifies the reading."""
+        asked = set(terms(question.event_text))
+        chosen: dict[str, Candidate] = {}
+        for sentence in ranked:
+            if sentence.score < KIND_SCORE:
+                break
+            stance = stance_of(sentence.text, asked)
+            if stance is not None:
+                chosen.setdefault(stance, sentence)
+        return [Reading(source_id, [s.number], s.text) for s in chosen.values()]
 
     def _values(self, question: Question, sentence: Candidate) -> list[str]:
         if question.answer_type == "date":

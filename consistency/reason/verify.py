@@ -24,7 +24,8 @@ from ..text.numbers import number_mentions
 from ..text.sentences import sentence_before
 from ..text.terms import terms
 from .interface import Candidate, Evidence, Reading
-from .relevance import about_the_event, fits_the_place, fits_the_time
+from .relevance import about_the_event, event_coverage, event_weights, fits_the_place, fits_the_time
+from .stance import stance_of
 from .things import fits_the_measure
 
 WORD_SUPPORT = 0.8  # of the answer's content words must be in the cited sentences
@@ -38,7 +39,7 @@ class Verified:
 
     reading: Reading
     sentences: list[Candidate]
-    kind: str  # amount | date | name | text
+    kind: str  # amount | date | name | text | stance
     claims: list[StatedClaim] = field(default_factory=list)
     comparable: bool = True  # a list or a long description is shown but not compared
 
@@ -58,7 +59,9 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
     cited = " ".join(s.text for s in sentences)
     if not answer:
         return "gives no answer"
-    problem = _ungrounded(answer, cited)
+    # A stance is read off the cited sentence by code, so a bare "yes" need
+    # not be the sentence's words; its names and numbers must still be.
+    problem = _ungrounded(answer, cited, words=question.answer_type != "stance")
     if problem:
         return problem
     if question.answer_type == "amount":
@@ -67,10 +70,12 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
         return "its sentence is not about what the question names"
     if question.answer_type == "date":
         return _dated(reading, sentences, source)
+    if question.answer_type == "stance":
+        return _stance(question, reading, sentences, evidence)
     return _named(question, reading, sentences, source)
 
 
-def _ungrounded(answer: str, cited: str) -> str | None:
+def _ungrounded(answer: str, cited: str, words: bool = True) -> str | None:
     stated = number_mentions(cited)
     for forms in number_mentions(answer):
         if not any(forms & other for other in stated):
@@ -80,7 +85,7 @@ def _ungrounded(answer: str, cited: str) -> str | None:
         if name.lower().replace("’", "'") not in folded:
             return f"names {name!r}, which its sentences do not"
     wanted = set(terms(answer))
-    if wanted and len(wanted & set(terms(cited))) / len(wanted) < WORD_SUPPORT:
+    if words and wanted and len(wanted & set(terms(cited))) / len(wanted) < WORD_SUPPORT:
         return "words its answer otherwise than its sentences"
     return None
 
@@ -175,6 +180,27 @@ def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Veri
     written = [reading.answer[start:end] for _, start, end in date_spans(reading.answer)]
     claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in dict.fromkeys(written)]
     return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
+
+
+STANCE_COVERAGE = 0.4  # of what a yes-or-no question asks, weighted by rarity: its sentence is about it
+
+
+def _stance(question: Question, reading: Reading, sentences: list[Candidate], evidence: Evidence) -> Verified | str:
+    """A yes-or-no question's answer, read by code off the cited sentence
+    that best states what the question asks: "yes" if it asserts it, "no"
+    if it denies it (reason/stance.py)."""
+    source = evidence.sources[reading.source_id]
+    weights = event_weights(question, evidence)
+    coverage = {s.number: event_coverage(weights, s.text, s.start, source) for s in sentences}
+    best = max(sentences, key=lambda s: coverage[s.number])
+    if weights and coverage[best.number] < STANCE_COVERAGE:
+        return "its sentences do not state what the question asks"
+    stance = stance_of(best.text, set(weights) or set(terms(question.event_text)))
+    if stance is None:
+        return "its sentence neither asserts nor denies what the question asks"
+    measure = question.text.strip().rstrip("?").strip()
+    claim = _value_claim(source, best, "qualitative", measure, stance, best.text)
+    return Verified(reading=reading, sentences=[best], kind="stance", claims=[claim])
 
 
 def _named(question: Question, reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:

@@ -231,7 +231,8 @@ def is_human(noun: str) -> bool:
 # Verbs of attribution: "X said", "according to X".
 SAYING = (
     r"said|says|say|claimed|claims|claim|reported|reports|estimated|estimates|told|stated|announced|"
-    r"confirmed|described|insisted|alleged|according|believes|believe|thinks|warned|added|noted|argued"
+    r"confirmed|described|insisted|insists|alleged|according|believes|believe|thinks|warned|added|noted|argued|"
+    r"denied|denies|maintains|maintained"
 )
 # The bodies a name speaks for: "the country's air force", "state media".
 BODIES = (
@@ -243,6 +244,39 @@ NOT_NAMES = frozenset(
     "It This That He She They We I You Reports Officials The A An But And However Meanwhile Earlier Later "
     "Still Yet Also Then There Here Some Many Most Such".split()
 )
+
+# Words by which a sentence denies what it reports, so that it answers a
+# yes-or-no question "no" ("there has been no move to transfer", "denied
+# sending"). Idioms that negate nothing ("not only", "no less than", "no
+# stranger to") are taken out first.
+NEGATION = re.compile(
+    r"\b(?:no|not|never|none|nor|neither|nothing|deny|denies|denied|denying|denial|rejects?|rejected|"
+    r"dismiss(?:es|ed)?|refut(?:es|ed)|false|falsely|baseless|unfounded|untrue|groundless)\b|n[’']t\b",
+    re.IGNORECASE,
+)
+NOT_NEGATING = re.compile(
+    r"\b(?:not only|not just|no (?:less|fewer|more|later|sooner) than|no doubt|no stranger|"
+    r"nothing but|not least|none other)\b",
+    re.IGNORECASE,
+)
+
+
+# Declining to answer is neither saying so nor denying it: "did not say
+# when", "declined to comment", "could not confirm".
+NON_COMMITTAL = re.compile(
+    r"(?:\bnot|n[’']t)\s+(?:immediately\s+|yet\s+|independently\s+)?(?:be\s+)?"
+    r"(?:say|said|comment|commented|specify|specified|disclose|disclosed|elaborate|reveal|revealed|respond|"
+    r"responded|confirm|confirmed|verify|verified|know|known|clear)\b"
+    r"|\b(?:declined|refused|unable)\s+to\s+(?:say|comment|confirm|specify|disclose|elaborate)\b|\bno comment\b",
+    re.IGNORECASE,
+)
+
+
+def negation_spans(sentence: str) -> list[tuple[int, int]]:
+    """Where a sentence negates or denies something (character spans)."""
+    idioms = [m.span() for m in NOT_NEGATING.finditer(sentence)]
+    return [m.span() for m in NEGATION.finditer(sentence) if not any(a <= m.start() < b for a, b in idioms)]
+
 
 # Text addressed to a language model, not to readers: a prompt injection
 # planted in a source. It is nobody's claim and never evidence.
