@@ -1,25 +1,32 @@
 """A store that survives crashes and concurrent writers: updates are
 all-or-nothing as readers see them, one ingest writes at a time, and
-`verify` finds (and `--repair` mends) what does not hold together. Real
-Chroma stores on disk, the real embedding model, real processes killed
-with SIGKILL."""
+`verify` finds (and `--repair` mends) what does not hold together; damage
+from outside (lost HNSW files, bytes scribbled into the database) is
+reported in one line, never a traceback or a Rust panic. Real Chroma
+stores on disk, the real embedding model, real processes killed with
+SIGKILL, real `consistency` commands."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from consistency import Checker
-from consistency.index.store import Store
+from consistency.index.store import CLAIMS, PASSAGES, Store
+from consistency.shells.cli import RustPanicReports
 
 from .conftest import write
-from .test_cli import cli_env, run
+from .test_cli import assert_clean_error, cli_env, run
 
 FILES = 12
 
@@ -91,6 +98,51 @@ def test_an_update_cut_short_is_invisible_and_the_next_ingest_finishes_it(tmp_pa
     assert [f.outcome for f in reopened.ingest([folder]).files] == ["updated"] * FILES
     assert reopened.verify().ok and reopened.status().needs_repair is None
     assert "2 of the count" in reopened.store.all_passages()[0].text
+
+
+class PausingStore(Store):
+    """A writer that stops after its new passages are written (the journal
+    stands, nothing is committed) until it is let go."""
+
+    paused = threading.Event()
+    go = threading.Event()
+
+    def _write_claims(self, *args, **kwargs):
+        self.paused.set()
+        assert self.go.wait(timeout=300)
+        super()._write_claims(*args, **kwargs)
+
+
+class StraddlingStore(Store):
+    """A reader whose read straddles a whole commit: the writer finishes
+    after the reader has read the records and before it checks them."""
+
+    writer: threading.Thread
+
+    def _committed_since(self, before):
+        PausingStore.go.set()
+        self.writer.join(timeout=300)
+        return super()._committed_since(before)
+
+
+@pytest.mark.slow
+def test_a_read_that_straddles_a_commit_sees_one_version_of_each_source(tmp_path):
+    folder, store_path = tmp_path / "docs", tmp_path / "store"
+    write_version(folder, 1)
+    assert Checker(store=store_path).ingest([folder]).ok
+    write_version(folder, 2)
+    writer = Checker(store=store_path)
+    writer.store = PausingStore(store_path)
+    thread = threading.Thread(target=writer.ingest, args=([folder],))
+    thread.start()
+    assert PausingStore.paused.wait(timeout=300)
+    reader = StraddlingStore(store_path)
+    reader.writer = thread
+    passages = reader.all_passages()  # read mid-update, checked after the commit
+    assert not thread.is_alive()
+    texts = " ".join(p.text for p in passages)
+    assert "version 2 of the count" in texts and "version 1 of the count" not in texts
+    assert_readers_see_one_version_of_each_source(store_path)
 
 
 @pytest.mark.slow
@@ -169,3 +221,173 @@ def test_verify_finds_a_damaged_source_and_repair_reads_its_file_again(tmp_path)
     assert repaired.ok, repaired.problems
     assert any("port-03" in line for line in repaired.repaired)
     assert victim.id in {p.id for p in checker.store.all_passages()}
+
+
+# ---- damage no crash of ours leaves: lost HNSW files, a scribbled database ----
+
+PIER_FILES, PIER_PARAGRAPHS = 18, 57
+
+
+def pier_ledger(number: int) -> str:
+    """One short paragraph a passage, so that a few files give Chroma more
+    than the 1,000 writes after which it folds vectors into HNSW files."""
+    words = "harbour crane vessel cargo pilot tide berth quay ledger barge anchor rope signal beacon".split()
+    paragraphs = [
+        f"The {words[day % 14]} inspectors at pier {number} reported that the {words[day * 3 % 14]} crews "
+        f"finished the {words[day * 5 % 14]} work before the evening shift ended on day {day}."
+        for day in range(PIER_PARAGRAPHS)
+    ]
+    return f"Pier ledger {number}\n\n" + "\n\n".join(paragraphs)
+
+
+PARAGRAPH = pier_ledger(5).split("\n\n")[30]
+
+
+def vector_folders(store: Path) -> dict[str, Path]:
+    """{collection: the folder of its HNSW files}, from Chroma's own tables
+    (read with sqlite3, so that no Chroma in this process caches them)."""
+    with sqlite3.connect(f"{(store / 'chroma' / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT s.id, c.name FROM segments s JOIN collections c ON s.collection = c.id WHERE s.scope = 'VECTOR'"
+        ).fetchall()
+    return {name: store / "chroma" / segment for segment, name in rows}
+
+
+@pytest.fixture(scope="module")
+def large_store(tmp_path_factory) -> Path:
+    """A store written by a real ingest with 1,134 passages and 1,404
+    claims: both collections' vectors are in HNSW files on disk and gone
+    from Chroma's write-ahead log. Tests copy it (stores are only ever
+    opened by `consistency` processes: Chroma caches an index by segment
+    id, which copies share)."""
+    root = tmp_path_factory.mktemp("large")
+    write_version(root / "docs", 1)
+    for number in range(1, PIER_FILES + 1):
+        write(root / "docs" / f"pier-{number:02d}.txt", pier_ledger(number))
+    result = run("ingest", str(root / "docs"), "--store", str(root / "store"))
+    assert result.returncode == 0, result.stderr
+    return root / "store"
+
+
+def copy_of(store: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(store, tmp_path / "store"))
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:
+    """Exit non-zero with one line on stderr: no Python traceback, no pyo3
+    PanicException, no report of Rust's panic hook."""
+    for noise in ("Traceback", "PanicException", "panicked at", "stack backtrace"):
+        assert noise not in result.stderr, result.stderr
+    assert_clean_error(result, fragment)
+
+
+@pytest.mark.slow
+def test_lost_hnsw_files_are_reported_searches_refuse_and_repair_reads_the_files_again(large_store, tmp_path):
+    folders = vector_folders(large_store)
+    for collection in (PASSAGES, CLAIMS):  # what the folder looks like once Chroma has persisted its index
+        assert {p.name for p in folders[collection].iterdir()} == {
+            "header.bin",
+            "data_level0.bin",
+            "length.bin",
+            "link_lists.bin",
+            "index_metadata.pickle",
+        }
+    store = copy_of(large_store, tmp_path)
+    for folder in vector_folders(store).values():
+        shutil.rmtree(folder)
+
+    status = run("status", "--store", str(store), "--json")
+    assert status.returncode == 0, status.stderr
+    assert "vector index has lost" in (json.loads(status.stdout)["needs_repair"] or "")
+    for command in (["ask", "What did the crane inspectors at pier 4 report?"], ["audit"]):
+        result = run(*command, "--store", str(store))
+        assert_one_line_error(result, "vector index has lost")
+        assert "verify --repair" in result.stderr
+    # A search by vector alone refuses, rather than answer from the few vectors Chroma could rebuild.
+    assert_one_line_error(nearest_by_vector(store, PARAGRAPH), "vector index has lost")
+    found = run("verify", "--store", str(store), "--json")
+    assert found.returncode == 1
+    lost = {p["source"] for p in json.loads(found.stdout)["problems"] if "vector index has lost" in p["problem"]}
+    assert {f"pier-{n:02d}" for n in range(1, PIER_FILES + 1)} <= lost
+
+    gone = Path(next(p["path"] for p in json.loads(found.stdout)["problems"] if p["source"] == "pier-18"))
+    gone.rename(gone.with_suffix(".away"))  # a file no longer there to be read again
+    try:
+        repaired = run("verify", "--repair", "--store", str(store), "--json")
+    finally:
+        gone.with_suffix(".away").rename(gone)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    read_again = [line for line in json.loads(repaired.stdout)["repaired"] if line.startswith("added: ")]
+    assert len(read_again) == len(lost) - 1 and not any(line.endswith(str(gone)) for line in read_again)
+    assert json.loads(run("status", "--store", str(store), "--json").stdout)["needs_repair"] is None
+    stored = {source["id"] for source in json.loads(run("sources", "--store", str(store), "--json").stdout)}
+    assert len(stored) == FILES + PIER_FILES - 1 and "pier-18" not in stored
+    # The vectors written before the loss are searchable again.
+    probe = nearest_by_vector(store, PARAGRAPH)
+    assert probe.returncode == 0 and probe.stdout.strip() == PARAGRAPH, probe.stdout + probe.stderr
+
+
+# The nearest passage by vector alone (`ask` would find a pier passage by its words too).
+NEAREST = """
+import sys
+from pathlib import Path
+from consistency.errors import StoreError
+from consistency.index.embed import shared_model
+from consistency.index.store import Store
+try:
+    hits = Store(Path(sys.argv[1])).nearest(shared_model().embed_one(sys.argv[2]), 1)
+except StoreError as error:
+    sys.exit(f"error: {error}")
+print(hits[0].text if hits else "")
+"""
+
+
+def nearest_by_vector(store: Path, text: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", NEAREST, str(store), text], env=cli_env(), capture_output=True, text=True
+    )
+
+
+def scribble(database: Path, where: str) -> None:
+    """Overwrites bytes of chroma.sqlite3: its header, page 2 (Chroma's
+    Rust core panics reading it), or every page of one table: the records'
+    metadata (read by questions and the audit, not when a store opens) or
+    Chroma's write-ahead log (where Chroma says only "Failed to pull logs
+    from the log store")."""
+    with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True) as db:
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = [row[0] for row in db.execute("SELECT pageno FROM dbstat WHERE name = ?", (where,))]
+    offsets = {"header": [0], "page 2": [page]}.get(where) or [(n - 1) * page + page // 2 for n in pages]
+    with open(database, "r+b") as handle:
+        for offset in offsets:
+            handle.seek(offset)
+            handle.write(bytes(range(256)) * 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["header", "page 2", "embedding_metadata", "embeddings_queue"])
+def test_a_scribbled_database_is_one_line_from_every_command_never_a_traceback_or_panic(large_store, tmp_path, where):
+    store = copy_of(large_store, tmp_path)
+    scribble(store / "chroma" / "chroma.sqlite3", where)
+    for command in (["status"], ["ask", "How many ships did the port authority confirm?"], ["audit"], ["verify"]):
+        assert_one_line_error(run(*command, "--store", str(store)), "database file (chroma.sqlite3) is damaged")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # RUST_BACKTRACE unset or 0, then 1 (as in this project's CI), then full.
+        "\nthread '<unnamed>' (6816) panicked at rust/sqlite/src/db.rs:245:14:\nExpect it to be fetched: "
+        'Database(SqliteError { code: 11, message: "database disk image is malformed" })\n'
+        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n",
+        "\nthread '<unnamed>' (6066) panicked at rust/sqlite/src/db.rs:245:14:\nExpect it to be fetched\n"
+        "stack backtrace:\nnote: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n",
+        "thread 'main' panicked at src/main.rs:2:5:\nboom\ntwo lines\nstack backtrace:\n   0: rust_begin_unwind\n"
+        "             at /rustc/library/std/src/panicking.rs:652:5\n   1: core::panicking::panic_fmt\n",
+    ],
+)
+def test_rust_panic_reports_are_dropped_from_native_stderr_and_the_rest_passes(report):
+    stream = f"loading\n{report}error: cannot open the store\n\nafter a blank line\n"
+    reports = RustPanicReports()
+    kept = [kept for line in stream.encode().split(b"\n")[:-1] for kept in reports.lines(line)] + reports.rest()
+    assert kept == [b"loading", b"error: cannot open the store", b"", b"after a blank line"]

@@ -9,9 +9,20 @@ see it by its order and a journal. Passage ids carry their file version
 content hash ingest trusts, is written after both: until then readers see
 the old version, after it the new one. A journal entry names the files an
 update touches from its first write to its last; while one stands (an
-update under way, or one a crash cut short), readers keep only passages and
-claims of the version each source record names, and the next writer first
-removes what the interrupted one left (`finish_interrupted`).
+update under way, or one a crash cut short), or when one ran during a read
+(the revision changed), readers keep only passages and claims of the
+version each source record names, and the next writer first removes what
+the interrupted one left (`finish_interrupted`).
+
+Damage that no crash of ours leaves is checked too. Chroma keeps vectors in
+HNSW files beside its SQLite records; when those files are lost it rebuilds
+the index from the few writes it had not yet folded into them, and searches
+then miss everything else without a word. So the first search of a Store
+reads a sample of vectors, `status` does the same, and `verify` reads them
+all and names the sources whose vectors are gone (`--repair` reads their
+files again). Bytes scribbled into chroma.sqlite3 break pages Chroma reads
+only when it needs them; `status` and `verify` run SQLite's own check of
+every page, and any read of a damaged page becomes a one-line StoreError.
 
 Passages are written through ChromaVectorStore, so any llama-index
 component can read the collection (the eval baseline does). Questions read
@@ -25,6 +36,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,6 +60,10 @@ _COSINE = {"hnsw:space": "cosine"}
 _BATCH = 1000
 _PLACEHOLDER_VECTOR = [1.0, 0.0]
 _PENDING = "pending"  # the journal's id in the meta collection
+_PAGE = 5000  # records read at a time
+# Vectors read before the first search: the oldest records (a lost HNSW file
+# takes those with it) and the newest.
+_SAMPLE = 8
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +78,9 @@ class StoreBatch:
 
 
 @contextlib.contextmanager
-def _store_errors(action: str, location: str) -> Iterator[None]:
-    """Chroma and SQLite errors become one line that says what failed."""
+def _store_errors(action: str, location: str, database: Path | None = None) -> Iterator[None]:
+    """Chroma and SQLite errors become one line that says what failed (and,
+    for an embedded store whose `database` file is damaged, that it is)."""
     try:
         yield
     except (StoreError, KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -71,10 +88,32 @@ def _store_errors(action: str, location: str) -> Iterator[None]:
     # chromadb raises many types, sqlite3 others, and its Rust core a
     # PanicException (a BaseException) on a damaged file.
     except BaseException as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        if "locked" in message.lower():
-            message = "the store is locked by another process; try again when it has finished"
-        raise StoreError(f"cannot {action} the store at {location}: {message}") from error
+        raise StoreError(f"cannot {action} the store at {location}: {_explain(error, database)}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _explain(error: BaseException, database: Path | None) -> str:
+    """Chroma's message, with what it means for this store when we know.
+    Chroma words a damaged page many ways ("Failed to pull logs from the
+    log store", a panic), so SQLite's own check of the file has the last word."""
+    message = _first_line(error)
+    lowered = message.lower()
+    if "locked" in lowered:
+        return "the store is locked by another process; try again when it has finished"
+    damage = _database_damage(database) if database else None
+    if damage or _is_damage(message):
+        return f"its database file (chroma.sqlite3) is damaged ({damage or message}); {_UNREPAIRABLE}"
+    if "finding id" in lowered:  # SQLite holds records whose vectors the HNSW files lack
+        return f"its vector index has lost records ({message}); {_REPAIR}"
+    return message
+
+
+_REPAIR = "run `consistency verify --repair`, which reads the files of the sources concerned again"
+_UNREPAIRABLE = "no repair can mend it: restore a copy, or ingest the files into a new store"
 
 
 def _lock(handle: IO[str], location: str, wait: float | None, on_wait: Callable[[str], None] | None) -> None:
@@ -107,7 +146,9 @@ class Store:
         self.location = chroma_url or str(path)
         self.backend = "http" if chroma_url else "persistent"
         self._path = None if chroma_url else Path(path)
-        with _store_errors("open", self.location):
+        self._database = self._path / "chroma" / "chroma.sqlite3" if self._path else None
+        self._index_checked = False
+        with _store_errors("open", self.location, self._database):
             self._client = self._connect(path, chroma_url)
             self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
             self._sources = self._client.get_or_create_collection(SOURCES, embedding_function=None)
@@ -118,8 +159,12 @@ class Store:
         """Releases the Chroma client: chromadb caches every client's system
         (SQLite handles, ~12 MB) process-wide until it is closed, so a
         process that opens many stores (the RAMDocs eval) must close them."""
-        with contextlib.suppress(Exception):  # closing twice, or a server client without close()
+        try:
             self._client.close()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # closing twice, a server client without close(), a Rust panic on a damaged file
+            pass
 
     @cached_property
     def vectors(self):
@@ -151,34 +196,49 @@ class Store:
 
     # ---- reading -------------------------------------------------------
 
-    def _committed(self) -> dict[str, str] | None:
-        """With an update pending: each stored source's version (what its
-        passages and claims must carry to be seen). None when none is
-        pending, and everything stored is committed."""
-        with _store_errors("read", self.location):
-            if not self._meta.get(ids=[_PENDING], include=[])["ids"]:
-                return None
+    def _marks(self) -> tuple[bool, str]:
+        """Whether an update stands, and the revision (every commit changes
+        it): read before and after a read, they tell whether an update ran
+        during it."""
+        with _store_errors("read", self.location, self._database):
+            got = self._meta.get(ids=[_PENDING, "revision"], include=["documents"])
+        documents = dict(zip(got["ids"], got["documents"], strict=True))
+        return _PENDING in documents, documents.get("revision", "empty")
+
+    def _committed_since(self, before: tuple[bool, str]) -> dict[str, str] | None:
+        """The version each source's passages and claims must carry to be
+        seen by a read that began at `before`: None (everything) when no
+        update stood at either end and none ran between; else each source's
+        version as its record stands now. A read takes several Chroma calls,
+        and one that straddles an update's commit could hold passages of
+        both versions of a file; checked against one set of source records,
+        it shows one version of each source (perhaps missing passages an
+        update wrote meanwhile), never two."""
+        after = self._marks()
+        if after == before and not after[0]:
+            return None
+        with _store_errors("read", self.location, self._database):
             got = self._sources.get(include=["metadatas"])
         return _versions(got)
 
     def pending_paths(self) -> list[str]:
         """The files of an update not yet finished (under way, or cut short)."""
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             got = self._meta.get(ids=[_PENDING], include=["documents"])
         return json.loads(got["documents"][0]) if got["ids"] else []
 
     def revision(self) -> str:
         """Changes whenever passages change; keys caches of the store."""
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             got = self._meta.get(ids=["revision"], include=["documents"])
         return got["documents"][0] if got["ids"] else "empty"
 
     def counts(self) -> tuple[int, int]:
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             return self._sources.count(), self._passages.count()
 
     def source_infos(self) -> list[SourceInfo]:
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             got = self._sources.get(include=["metadatas"])
         infos = [
             SourceInfo(
@@ -195,7 +255,7 @@ class Store:
 
     def ingested_files(self) -> dict[str, dict[str, str]]:
         """{path: {source id: content hash}} of everything stored."""
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             got = self._sources.get(include=["metadatas"])
         files: dict[str, dict[str, str]] = {}
         for source_id, meta in zip(got["ids"], got["metadatas"], strict=True):
@@ -205,7 +265,7 @@ class Store:
     def sources(self, ids: list[str]) -> dict[str, Source]:
         if not ids:
             return {}
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             got = self._sources.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         return {
             source_id: Source(
@@ -222,23 +282,25 @@ class Store:
 
     def all_passages(self) -> list[Passage]:
         """Every passage (text and span, no vectors), for the lexical index."""
+        before = self._marks()
         total = self.counts()[1]
         passages: list[Passage] = []
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             for offset in range(0, total, 5000):
                 got = self._passages.get(include=["documents", "metadatas"], limit=5000, offset=offset)
                 passages.extend(
                     passage_from_metadata(i, d, m)
                     for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
                 )
-        committed = self._committed()
+        committed = self._committed_since(before)
         return [p for p in passages if _seen(committed, p.source_id, passage_version(p.id))]
 
     def passage_ids(self, filters: Filters) -> set[str]:
         """Ids of the passages that `filters` admit."""
-        with _store_errors("read", self.location):
+        before = self._marks()
+        with _store_errors("read", self.location, self._database):
             got = self._passages.get(where=where_clause(filters), include=["metadatas"])
-        committed = self._committed()
+        committed = self._committed_since(before)
         return {
             i
             for i, m in zip(got["ids"], got["metadatas"], strict=True)
@@ -248,17 +310,19 @@ class Store:
     def nearest(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Passage]:
         """The k passages most similar to `embedding`; `score` is the cosine."""
         where = where_clause(filters) if filters else None
-        with _store_errors("query", self.location):
+        self._require_index()
+        with _store_errors("query", self.location, self._database):
             if self._passages.count() == 0:
                 return []
-            committed = self._committed()
+            before = self._marks()
             got = self._passages.query(
                 query_embeddings=[embedding.tolist()],
                 # While an update is pending some hits may be its own, unseen.
-                n_results=k if committed is None else 2 * k,
+                n_results=2 * k if before[0] else k,
                 include=["documents", "metadatas", "distances"],
                 **({"where": where} if where else {}),
             )
+        committed = self._committed_since(before)
         passages = []
         for passage_id, text, meta, distance in zip(
             got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
@@ -273,14 +337,21 @@ class Store:
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        with _store_errors("read", self.location):
+        self._require_index()
+        with _store_errors("read", self.location, self._database):
             got = self._passages.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     # ---- checking ------------------------------------------------------
 
     def interrupted(self) -> StoreProblem | None:
-        """The cheap check: an update that was cut short (or is under way)."""
+        """The cheap checks `status` runs: an update cut short (or under way),
+        then a sample of the vector index. Raises StoreError when the
+        database file itself is damaged: no repair mends that."""
+        self._check_database()
+        return self._pending_problem() or self._index_problem(_SAMPLE)
+
+    def _pending_problem(self) -> StoreProblem | None:
         paths = self.pending_paths()
         if not paths:
             return None
@@ -291,10 +362,12 @@ class Store:
 
     def verify(self) -> list[StoreProblem]:
         """Every source's passages and claims against its stored text and
-        version, offsets and counts, records whose source is gone, and a
-        search of the vector index."""
-        problems = [p for p in [self.interrupted()] if p]
-        with _store_errors("read", self.location):
+        version, offsets and counts, records whose source is gone, the
+        vectors of every record, and a search of the vector index. Raises
+        StoreError when the database file is damaged."""
+        self._check_database()
+        problems = [p for p in [self._pending_problem()] if p]
+        with _store_errors("read", self.location, self._database):
             got = self._sources.get(include=["documents", "metadatas"])
             sources = {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
             passages = self._passages.get(include=["documents", "metadatas"])
@@ -357,8 +430,8 @@ class Store:
                 problems.append(
                     _problem(source_id, source_meta, f"claim {claim_id} does not match the text at its offsets")
                 )
-        problems.extend(self._search_problems(passages["ids"][:1]))
-        return problems
+        lost = self._vector_problems(sources)
+        return problems + (lost or self._search_problems(passages["ids"][:1]))
 
     def _search_problems(self, sample: list[str]) -> list[StoreProblem]:
         """Can the vector index be searched? (Its files may be missing while
@@ -368,10 +441,81 @@ class Store:
         try:
             vector = self._passages.get(ids=sample, include=["embeddings"])["embeddings"][0]
             self._passages.query(query_embeddings=[list(vector)], n_results=min(10, self._passages.count()), include=[])
-        except Exception as error:  # chromadb raises many types
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            return [StoreProblem(problem=f"the vector index cannot be searched: {first}")]
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # chromadb raises many types, its Rust core a PanicException
+            return [StoreProblem(problem=f"the vector index cannot be searched: {_first_line(error)}")]
         return []
+
+    def _require_index(self) -> None:
+        """Before the first search: are the vectors there? Without this a
+        store whose HNSW files were lost answers from the few records Chroma
+        could rebuild, as if the rest did not exist. A sample, once per Store
+        (a few milliseconds)."""
+        if self._index_checked:
+            return
+        problem = self._index_problem(_SAMPLE)
+        if problem is not None:
+            raise StoreError(f"cannot search the store at {self.location}: {problem.problem}; {_REPAIR}")
+        self._index_checked = True
+
+    def _index_problem(self, sample: int | None) -> StoreProblem | None:
+        """Can the vectors of the searched collections be read? `sample`:
+        that many of the oldest and of the newest records; None: all."""
+        for name, collection in (("passages", self._passages), ("claims", self._claims)):
+            lost = self._unreadable_vectors(collection, sample)
+            if lost:
+                return StoreProblem(problem=f"the vector index has lost the vectors of {name} ({lost})")
+        return None
+
+    def _unreadable_vectors(self, collection, sample: int | None, where: dict | None = None) -> str | None:
+        """Chroma's message when some vectors cannot be read, else None.
+        `sample`: that many of the oldest and of the newest records; None:
+        every record (that `where` admits)."""
+        with _store_errors("read", self.location, self._database):
+            if sample:
+                newest = max(0, collection.count() - sample)
+                ids = collection.get(limit=sample, include=[])["ids"]
+                ids += collection.get(limit=sample, offset=newest, include=[])["ids"]
+            else:
+                ids = collection.get(where=where, include=[])["ids"]
+        ids = list(dict.fromkeys(ids))
+        for begin in range(0, len(ids), _PAGE):
+            try:
+                collection.get(ids=ids[begin : begin + _PAGE], include=["embeddings"])
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as error:  # "Error finding id", or a Rust panic
+                return _first_line(error)
+        return None
+
+    def _vector_problems(self, sources: dict[str, tuple[str, dict]]) -> list[StoreProblem]:
+        """Each source whose passages' or claims' vectors are gone from the
+        index (searches cannot find them); repair reads its file again."""
+        whole = self._index_problem(sample=None)
+        if whole is None:
+            return []
+        problems = []
+        for source_id, (_, meta) in sources.items():
+            where = {"source_id": source_id}
+            lost = " and ".join(
+                name
+                for name, collection in (("passages", self._passages), ("claims", self._claims))
+                if self._unreadable_vectors(collection, None, where)
+            )
+            if lost:
+                problem = f"the vector index has lost the vectors of its {lost}; --repair reads its file again"
+                problems.append(_problem(source_id, meta, problem))
+        return problems or [whole]
+
+    def _check_database(self) -> None:
+        """Raises when chroma.sqlite3 is damaged: nothing can repair it."""
+        damage = _database_damage(self._database) if self._database else None
+        if damage:
+            raise StoreError(
+                f"cannot read the store at {self.location}: its database file (chroma.sqlite3) is damaged "
+                f"({damage}); {_UNREPAIRABLE}"
+            )
 
     def remove_sources(self, source_ids: list[str], paths: list[str]) -> None:
         """Removes these sources and everything stored of the files at `paths`."""
@@ -379,7 +523,7 @@ class Store:
         if not clauses:
             return
         where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        with _store_errors("write", self.location):
+        with _store_errors("write", self.location, self._database):
             for collection in (self._passages, self._claims):
                 ids = collection.get(where=where, include=[])["ids"]
                 for begin in range(0, len(ids), _BATCH):
@@ -436,7 +580,7 @@ class Store:
             )
             for passage, vector in zip(passages, passage_vectors, strict=True)
         ]
-        with _store_errors("write", self.location):
+        with _store_errors("write", self.location, self._database):
             self._journal(paths)
             old_sources = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
             # Ids carry the file's version: one stored already is this same
@@ -471,7 +615,7 @@ class Store:
         paths = self.pending_paths()
         if not paths:
             return []
-        with _store_errors("write", self.location):
+        with _store_errors("write", self.location, self._database):
             got = self._sources.get(where={"path": {"$in": paths}}, include=["metadatas"])
             versions = {
                 i: version_of(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)
@@ -522,11 +666,13 @@ class Store:
         """The claims of these sources, each with its context vector."""
         if not source_ids:
             return []
-        with _store_errors("read", self.location):
+        self._require_index()
+        before = self._marks()
+        with _store_errors("read", self.location, self._database):
             got = self._claims.get(
                 where={"source_id": {"$in": list(set(source_ids))}}, include=["metadatas", "embeddings"]
             )
-        committed = self._committed()
+        committed = self._committed_since(before)
         return [
             (_claim(m), np.asarray(e, dtype=np.float32))
             for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
@@ -535,32 +681,35 @@ class Store:
 
     def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
         """Every claim with its context vector, for the corpus-wide audit."""
-        claims: list[tuple[StatedClaim, np.ndarray]] = []
-        committed = self._committed()
-        with _store_errors("read", self.location):
+        read: list[tuple[str, dict, np.ndarray]] = []
+        self._require_index()
+        before = self._marks()
+        with _store_errors("read", self.location, self._database):
             total = self._claims.count()
             for offset in range(0, total, 5000):
                 got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
-                claims.extend(
-                    (_claim(m), np.asarray(e, dtype=np.float32))
-                    for i, m, e in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True)
-                    if _seen(committed, m["source_id"], _claim_meta_version(i, m))
-                )
-        return claims
+                read.extend(zip(got["ids"], got["metadatas"], got["embeddings"], strict=True))
+        committed = self._committed_since(before)
+        return [
+            (_claim(m), np.asarray(e, dtype=np.float32))
+            for i, m, e in read
+            if _seen(committed, m["source_id"], _claim_meta_version(i, m))
+        ]
 
     def claim_neighbours(self, vectors: np.ndarray, k: int) -> list[list[str]]:
         """For each vector, the ids of the k nearest claims. Unfiltered HNSW
         search: a metadata filter makes Chroma scan the filtered set, which
         would make the audit quadratic."""
-        k = min(k, self._claims.count())
+        self._require_index()
+        k = min(k, self.claim_count())
         if k == 0 or len(vectors) == 0:
             return [[] for _ in vectors]
-        with _store_errors("query", self.location):
+        with _store_errors("query", self.location, self._database):
             got = self._claims.query(query_embeddings=vectors.tolist(), n_results=k, include=[])
         return got["ids"]
 
     def claim_count(self) -> int:
-        with _store_errors("read", self.location):
+        with _store_errors("read", self.location, self._database):
             return self._claims.count()
 
     def _bump_revision(self) -> None:
@@ -680,6 +829,31 @@ def where_clause(filters: Filters) -> dict | None:
     if not conditions:
         return None
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def _database_damage(database: Path) -> str | None:
+    """SQLite's own check of every page of an embedded store's file (2 ms a
+    MB): scribbled bytes break pages that Chroma reads only when it needs
+    them, and then fails (or its Rust core panics) halfway through a
+    command. What the check found, or None. A Chroma server keeps its own."""
+    if not database.is_file():
+        return None
+    try:
+        read_only = f"{database.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(read_only, uri=True, timeout=5)) as db:
+            found = [str(row[0]) for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as error:
+        if not _is_damage(str(error)):
+            return None  # busy, or a hot journal a read-only check may not roll back: not damage
+        found = [str(error)]
+    if found == ["ok"]:
+        return None
+    return "SQLite's check: " + next(line for line in found[0].splitlines()[::-1] if line.strip())
+
+
+def _is_damage(message: str) -> bool:
+    lowered = message.lower()
+    return any(sign in lowered for sign in ("malformed", "not a database", "corrupt"))
 
 
 def _natural_key(text: str) -> list:

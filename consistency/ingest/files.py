@@ -68,7 +68,13 @@ def decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
     if _looks_binary(raw):
         raise InputError(f"{path}: binary file, not text")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), []
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            # A lone surrogate or a cut-off last character (found by tests/test_fuzz.py):
+            # the rest is readable, so it is kept, as a browser would.
+            note = f"{path}: not valid UTF-16 (a lone surrogate or a cut-off character); unreadable parts replaced"
+            return raw.decode("utf-16", errors="replace"), [note]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
