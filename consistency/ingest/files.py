@@ -15,7 +15,7 @@ from ..errors import InputError
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 # Bumped when cleaning or chunking changes, so that re-ingest redoes old files.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 
 
 @dataclass

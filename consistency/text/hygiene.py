@@ -19,8 +19,9 @@ import unicodedata
 
 # ESC [ ... final (CSI), ESC ] ... BEL or ESC \ (OSC), and two-character ESC sequences.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
-# Zero-width characters, joiners, bidirectional marks and embeddings, word joiner, BOM, soft hyphen.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Zero-width characters, joiners, bidirectional marks and embeddings, word joiner, BOM, soft hyphen,
+# and Unicode tag characters (invisible, but read as ASCII by some models: a hidden instruction).
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 # C0 and C1 control characters other than tab and newline (carriage returns become newlines first).
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
