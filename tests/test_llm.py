@@ -72,6 +72,7 @@ def test_schema_constrained_output_parses_even_from_a_tiny_model(local):
     Extraction.model_validate(parse_json(reply))  # grammar-constrained: always the schema
 
 
+@pytest.mark.slow
 def test_the_system_prompt_state_is_cached_on_disk_and_reused(smollm_path, tmp_path, monkeypatch):
     monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path))
     messages = [Message(role="system", content="You are terse. " * 20), Message(role="user", content="Say hi.")]

@@ -175,6 +175,7 @@ def injected_checker(tmp_path_factory) -> Checker:
     return checker
 
 
+@pytest.mark.slow
 def test_an_injected_instruction_changes_no_fact(injected_checker, corpus_checker, smollm_path):
     question = "How many drones were used in the record overnight attack?"
     clean = corpus_checker.ask(question)

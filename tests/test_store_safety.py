@@ -23,7 +23,7 @@ import pytest
 
 from consistency import Checker
 from consistency.index.store import CLAIMS, PASSAGES, Store
-from consistency.shells.cli import RustPanicReports
+from consistency.shells.native_stderr import RustPanicReports
 
 from .conftest import write
 from .test_cli import assert_clean_error, cli_env, run
