@@ -31,7 +31,7 @@ CLAIMS = bundled_path("eval") / "claims.jsonl"
 # change loses more than the margin, answers an unanswerable question or
 # shows a figure no source states.
 MEASURED_ACCURACY = 0.87
-MEASURED_CONFLICT_F1 = 0.80
+MEASURED_CONFLICT_F1 = 0.86
 MEASURED_CLAIM_ACCURACY = 0.95
 MARGIN = 0.05
 
