@@ -78,6 +78,7 @@ class CrashingStore(Store):
         raise KeyboardInterrupt("killed")
 
 
+@pytest.mark.slow
 def test_an_update_cut_short_is_invisible_and_the_next_ingest_finishes_it(tmp_path):
     folder, store_path = tmp_path / "docs", tmp_path / "store"
     write_version(folder, 1)
@@ -179,6 +180,7 @@ def test_killed_at_many_points_of_an_update_the_store_stays_whole(tmp_path):
     assert "version 11 of the count" in texts and "version 10 of the count" not in texts
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_for_the_first_or_gives_up_in_one_line(tmp_path):
     folder, store_path = tmp_path / "docs", tmp_path / "store"
     write_version(folder, 1)
@@ -205,6 +207,7 @@ def test_a_second_writer_waits_for_the_first_or_gives_up_in_one_line(tmp_path):
     holder.close()
 
 
+@pytest.mark.slow
 def test_verify_finds_a_damaged_source_and_repair_reads_its_file_again(tmp_path):
     folder, store_path = tmp_path / "docs", tmp_path / "store"
     write_version(folder, 1)
