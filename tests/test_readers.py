@@ -304,3 +304,21 @@ def test_a_thing_asked_in_other_words_is_counted_by_meaning_and_another_thing_is
     assert reworded.status == "answered" and "120" in reworded.answer
     other_thing = checker.ask("How many tanks were launched overnight?")
     assert other_thing.status == "not_found"
+
+
+def test_citation_markers_never_fall_inside_a_quoted_title_that_ends_in_a_question_mark():
+    from consistency.models import Conflict, ConflictSide
+    from consistency.reason.explain import cited_explanation
+
+    conflict = Conflict(
+        kind="qualitative",
+        severity="major",
+        summary="s",
+        explanation="The sources give 2 different answers: yes in “Will the plant close?”; no in “Acme replies”. "
+        "More sources give yes.",
+        sides=[ConflictSide(value="yes", citations=[1]), ConflictSide(value="no", citations=[2])],
+    )
+    assert cited_explanation(conflict) == (
+        "The sources give 2 different answers: yes in “Will the plant close?”; no in “Acme replies” [1][2]. "
+        "More sources give yes [1][2]."
+    )

@@ -23,8 +23,20 @@ def cited_explanation(conflict: Conflict) -> str:
         return conflict.explanation
     return " ".join(
         f"{sentence[:-1]} {markers}." if sentence.endswith(".") else f"{sentence} {markers}"
-        for sentence in split_sentences(conflict.explanation)
+        for sentence in _whole_sentences(conflict.explanation)
     )
+
+
+def _whole_sentences(text: str) -> list[str]:
+    """The explanation's sentences, a quoted title that ends in "?" or "!"
+    kept inside its sentence (the splitter ends a sentence there)."""
+    sentences: list[str] = []
+    for part in split_sentences(text):
+        if sentences and part[:1] in "”’\"',;)":
+            sentences[-1] += part
+        else:
+            sentences.append(part)
+    return sentences
 
 
 def facts_paragraphs(citations: Citations, conflicts: list[Conflict], varying: list[StatedClaim]) -> list[str]:
