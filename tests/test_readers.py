@@ -146,7 +146,7 @@ def test_a_sentence_says_yes_or_no_by_what_its_negation_governs(sentence, stance
     from consistency.reason.stance import stance_of
     from consistency.text.terms import terms
 
-    assert stance_of(sentence, set(terms("acme foods close ohio plant"))) == stance
+    assert stance_of(sentence, frozenset(terms("acme foods close ohio plant"))) == stance
 
 
 def test_a_yes_or_no_question_whose_sources_assert_and_deny_is_a_conflict(tmp_path):

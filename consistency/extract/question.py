@@ -35,6 +35,7 @@ from ..text.lexicon import (
     is_plural,
     singular,
 )
+from ..text.terms import terms
 from .claims import find_places
 from .grammar import noun_phrase
 
@@ -154,6 +155,11 @@ class Question(BaseModel):
             asks_amount=asks_amount or answer_type == "amount",
             asks_number=answer_type in ("amount", "date"),
         )
+
+    @property
+    def event_terms(self) -> frozenset[str]:
+        """The search terms of what the question says about the event."""
+        return frozenset(terms(self.event_text))
 
     @property
     def wants_people(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..extract.question import Question
 from ..models import Mention
 from ..text.dates import find_date_values
-from ..text.terms import terms
 from .interface import Candidate, Evidence, ScoredSentence, SentenceScorer, SourceCandidates
 from .relevance import fits_the_time
 from .stance import stance_of
@@ -83,7 +82,7 @@ def select(
 def _stance(question: Question, evidence: Evidence, sentence: ScoredSentence) -> str | None:
     if question.answer_type != "stance":
         return None
-    return stance_of(_text(evidence, sentence), set(terms(question.event_text))) or "neither"
+    return stance_of(_text(evidence, sentence), question.event_terms)
 
 
 def _text(evidence: Evidence, sentence: ScoredSentence) -> str:
@@ -106,7 +105,7 @@ def holds_the_type(question: Question, text: str, has_amount: bool, mentions: li
     if kind == "date":
         return bool(find_date_values(text)) or any(m.kind == "date" for m in mentions)
     if kind == "stance":
-        return stance_of(text, set(terms(question.event_text))) is not None
+        return stance_of(text, question.event_terms) is not None
     if kind in ("person", "organisation", "place"):
         # People and organisations are told apart unreliably by a small model.
         wanted = {"person", "organisation", "group"} if kind != "place" else {"place"}

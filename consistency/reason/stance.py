@@ -15,6 +15,7 @@ reason/decide.py like any two values.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from ..text.lexicon import NON_COMMITTAL, negation_spans
@@ -29,7 +30,8 @@ _WORD = re.compile(r"[\w’'-]+")
 _DENIAL = re.compile(r"den|reject|dismiss|refut|false|baseless|unfounded|untrue|groundless", re.I)
 
 
-def stance_of(sentence: str, asked: set[str]) -> Stance | None:
+@lru_cache(maxsize=1024)  # candidates, the typed reader and verification ask of the same sentences
+def stance_of(sentence: str, asked: frozenset[str]) -> Stance | None:
     """ "no" where a negation governs one of the question's terms (`asked`,
     as `terms()` gives them), else "yes"; None for a question or a
     sentence that declines to say ("did not say whether")."""

@@ -81,12 +81,11 @@ class TypedReader:
         """A yes-or-no question: the source's best sentence of each stance it
         takes (one that asserts what is asked, one that denies it); code
         reads the stance again when it verifies the reading."""
-        asked = set(terms(question.event_text))
         chosen: dict[str, Candidate] = {}
         for sentence in ranked:
             if sentence.score < KIND_SCORE:
                 break
-            stance = stance_of(sentence.text, asked)
+            stance = stance_of(sentence.text, question.event_terms)
             if stance is not None:
                 chosen.setdefault(stance, sentence)
         return [Reading(source_id, [s.number], s.text) for s in chosen.values()]

@@ -195,7 +195,7 @@ def _stance(question: Question, reading: Reading, sentences: list[Candidate], ev
     best = max(sentences, key=lambda s: coverage[s.number])
     if weights and coverage[best.number] < STANCE_COVERAGE:
         return "its sentences do not state what the question asks"
-    stance = stance_of(best.text, set(weights) or set(terms(question.event_text)))
+    stance = stance_of(best.text, question.event_terms)
     if stance is None:
         return "its sentence neither asserts nor denies what the question asks"
     measure = question.text.strip().rstrip("?").strip()
