@@ -233,10 +233,11 @@ class Checker:
         if self._injected_judge is not None:
             return self._injected_judge
         reader = self.reader
-        typed = ReadingJudge(RuleJudge(self.scorer, self.comparator), TypedReader(), self.scorer)
+        rules = RuleJudge(self.scorer, self.comparator)
         if isinstance(reader, ReadingAnswerer) and isinstance(reader.reader, LLMReader):
+            typed = ReadingJudge(rules, TypedReader(), self.scorer, amount_reader=reader.reader)
             return LLMJudge(reader.reader.llm, typed, self.scorer)
-        return typed
+        return ReadingJudge(rules, TypedReader(), self.scorer)
 
     def _make_reader(self, choice: str) -> QuestionReader:
         if choice == "rules":

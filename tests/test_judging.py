@@ -12,8 +12,15 @@ import pytest
 
 from consistency import Checker
 from consistency.extract.question import Question
+from consistency.models import Verdict
+from consistency.reason.check import RuleJudge
+from consistency.reason.judge import ReadingJudge
 from consistency.reason.llm_judge import LLMJudge, claim_values
+from consistency.reason.llm_reader import LLMReader
+from consistency.reason.typed import TypedReader
+from consistency.text.names import same_value
 
+from .conftest import assert_verbatim
 from .test_readers import RecordedLLM, corpus
 
 SUMMIT = {
@@ -137,3 +144,90 @@ def test_a_claim_about_one_country_is_not_supported_by_a_sentence_about_another(
     about_japan = checker.check("Japan announced 12 new patrol boats.")
     assert about_sweden.verdict == "supported"
     assert about_japan.verdict in ("not_found", "contradicted"), about_japan.explanation
+
+
+# Claims with a figure that the rules cannot place: the sources count the
+# claim's things in other words, or name the claim's capital as its country.
+AID = {
+    "one.txt": (
+        "2025-03-02",
+        "Flood relief\n\nNorway has sent four water-treatment units to Kenya from its own stocks, the ministry said. "
+        "The units reached the coast on Monday.",
+    ),
+    "two.txt": (
+        "2025-03-03",
+        "Relief arrives\n\nFour water-treatment units from Norway have reached Kenya, officials said on Tuesday. "
+        "Aid workers expect more shipments.",
+    ),
+    "three.txt": (
+        "2025-03-04",
+        "Pledges\n\nNorway has pledged $40 million in flood aid to Kenya over the next three years. "
+        "Denmark said on Monday it would send 1,200 tents a day to the region.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def aid(tmp_path_factory) -> Checker:
+    return corpus(tmp_path_factory.mktemp("aid"), AID)
+
+
+def figure_judge(checker: Checker, llm: RecordedLLM):
+    """The product's typed judge with an LLM reading claims' figures, as
+    `Checker.judge` builds it when the LLM reads."""
+    return ReadingJudge(
+        RuleJudge(checker.scorer, checker.comparator), TypedReader(), checker.scorer, amount_reader=LLMReader(llm)
+    )
+
+
+def check_with(checker: Checker, claim: str, reply_for) -> tuple[Verdict, RecordedLLM]:
+    """`claim` checked with a recorded LLM whose reply to a source's prompt
+    is `reply_for(prompt)` (one dry run first, to see the prompts)."""
+    probe = RecordedLLM([])
+    Checker(settings=checker.settings, model=checker.model, judge=figure_judge(checker, probe)).check(claim)
+    llm = RecordedLLM([reply_for(prompt) for prompt in probe.prompts])
+    judged = Checker(settings=checker.settings, model=checker.model, judge=figure_judge(checker, llm)).check(claim)
+    return judged, llm
+
+
+def units_sentence(prompt: str) -> dict:
+    """The reply a reader gives that takes "water-treatment units" for the
+    claim's "water purifiers", in the claim's own words."""
+    found = re.findall(r"^\[(\d+)\] .*water-treatment units", prompt, re.M)
+    if not found:
+        return {"answers": False, "sentences": [], "answer": ""}
+    return {"answers": True, "sentences": [int(found[0])], "answer": "four water purifiers"}
+
+
+def test_a_claims_figure_in_other_words_is_read_by_the_llm_and_compared_by_code(aid):
+    same, llm = check_with(aid, "Oslo has sent Kenya four water purifiers from its own stocks.", units_sentence)
+    assert llm.prompts and all("how many water purifiers" in p for p in llm.prompts)
+    assert "4" not in llm.prompts[0].split("\n")[0] and "four" not in llm.prompts[0].split("\n")[0]
+    assert same.verdict == "supported", same.explanation
+    # Shown as the sources write it, never in the model's words.
+    assert "four water-treatment units" in same.explanation.lower() and "purifiers [" not in same.explanation
+    assert_verbatim(aid, same.citations)
+    more, _ = check_with(aid, "Oslo has sent Kenya nine water purifiers.", units_sentence)
+    assert more.verdict == "contradicted", more.explanation
+
+
+def test_a_figure_the_model_reads_wrongly_is_never_a_verdict(aid):
+    def invented(prompt: str) -> dict:
+        reply = units_sentence(prompt)
+        return {**reply, "answer": "nine water purifiers"} if reply["answers"] else reply
+
+    judged, llm = check_with(aid, "Oslo has sent Kenya nine water purifiers.", invented)
+    assert llm.prompts and judged.verdict == "not_found"  # "nine" is in no cited sentence
+
+
+def test_a_capital_stands_for_its_country_and_no_other_place():
+    assert same_value("Oslo", "Norway") and same_value("Norway", "Oslo") and same_value("Washington", "United States")
+    assert not same_value("Bergen", "Norway") and not same_value("Oslo", "Bergen") and not same_value("Oslo", "Denmark")
+
+
+def test_a_claim_about_a_capital_is_judged_by_its_countrys_figures_and_no_others(aid):
+    assert aid.check("Oslo has pledged $40 million in flood aid to Kenya.").verdict == "supported"
+    assert aid.check("Oslo has pledged $90 million in flood aid to Kenya.").verdict == "contradicted"
+    # Denmark's tents and a rate are no one's figures but their own.
+    assert aid.check("Stockholm has pledged $90 million in flood aid to Kenya.").verdict == "not_found"
+    assert aid.check("Norway has sent 500 tents to Kenya.").verdict == "not_found"

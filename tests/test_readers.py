@@ -322,3 +322,20 @@ def test_citation_markers_never_fall_inside_a_quoted_title_that_ends_in_a_questi
         "The sources give 2 different answers: yes in “Will the plant close?”; no in “Acme replies” [1][2]. "
         "More sources give yes [1][2]."
     )
+
+
+def test_an_amount_the_model_words_its_own_way_is_shown_as_the_source_writes_it(tmp_path):
+    checker = corpus(tmp_path, ELECTION)
+    question = "How many ballots were cast in the Lakeside mayoral election?"
+    _, probe = read_with(checker, [], question)
+
+    def reply(prompt: str) -> dict:
+        found = re.findall(r"^\[(\d+)\] .*12,400", prompt, re.M)
+        if not found:
+            return {"answers": False, "sentences": [], "answer": ""}
+        return {"answers": True, "sentences": [int(found[0])], "answer": "12,400 votes were recorded"}
+
+    replies = [reply(prompt) for prompt in probe.prompts]
+    answer, _ = read_with(checker, replies, question)
+    assert [r.answer for r in answer.readings if r.reader == "llm"] == ["12,400 ballots"]
+    assert "votes were recorded" not in answer.answer

@@ -91,6 +91,13 @@ def find_quantities(text: str, before: list[Quantity] | None = None) -> list[Qua
     return found
 
 
+def figure_span(text: str, quantity: Quantity) -> tuple[int, int]:
+    """Where the figure itself is written ("three" of "three water
+    pumps", "$2.2bn"), without the things it counts."""
+    match = _MENTION.match(text, quantity.start)
+    return (quantity.start, match.end()) if match else (quantity.start, quantity.end)
+
+
 def _starts_at_word(text: str, start: int) -> bool:
     return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-.,/")
 

@@ -16,6 +16,7 @@ from ..extract.claims import extract_claims
 from ..extract.grammar import subject_names
 from ..extract.question import Question
 from ..models import Source, StatedClaim, Verdict
+from ..text.capitals import country_of, words_of
 from ..text.lexicon import PROPERTY_UNITS
 from ..text.names import same_value
 from ..text.sentences import sentence_before
@@ -47,7 +48,7 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
     stated = read_claim(text)
     if not stated:
         return _unjudged(text, scored, sources)
-    unknown = _names_the_sources_never_mention(text, evidence)
+    unknown = names_the_sources_never_mention(text, evidence)
     if unknown:
         return Verdict(
             claim=text,
@@ -61,7 +62,7 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
     fitting = [c for c in relevant if claim.matches(c)] + [c for c in relevant if same_measure.matches(c)]
     fitting = [c for c in fitting if fits_the_time(claim, c.published, c.event_date)]
     fitting = [c for c in fitting if not _a_property_of_another(stated, c, evidence)]
-    fitting = [c for c in fitting if _names_the_claims_subject(text, c)]
+    fitting = [c for c in fitting if names_the_claims_subject(text, c, evidence)]
     candidates = _one_event(scored, [c for c in fitting if about_the_event(claim, c, evidence, ignore_numbers=True)])
     judged = ClaimSet([*stated, *claim_set.claims], claim_set.vectors)
     agree, neutral, disagree = _compare_all(stated, _unique(candidates), judged, comparator)
@@ -100,16 +101,22 @@ def _a_property_of_another(stated: list[StatedClaim], stored: StatedClaim, evide
     return not any(name in context for name in names)
 
 
-def _names_the_claims_subject(text: str, stored: StatedClaim) -> bool:
+def names_the_claims_subject(text: str, stored: StatedClaim, evidence: Evidence) -> bool:
     """A stored figure whose sentence has a subject of its own ("Sweden
     announced ...") judges a claim only if that subject is the claim's
-    ("Japan has pledged ..."): Sweden's pledge says nothing of Japan's."""
+    ("Japan has pledged ..."): Sweden's pledge says nothing of Japan's. A
+    sentence without one carries on the sentence before's ("The US has
+    allocated $175bn ... About $67bn has been provided for military support")."""
     mine = subject_names(text)
-    theirs = subject_names(stored.sentence)
-    rivals = [(b, kind) for b, kind in theirs if any(kind == k for _, k in mine)]
-    if not mine or not rivals:
-        return True  # one of them has no subject of a kind the other has: nothing says they differ
-    return any(same_value(a, b) or _stem_match(a, b) or _stem_match(b, a) for a, _ in mine for b, _ in rivals)
+    if not mine:
+        return True
+    source = evidence.sources.get(stored.source_id)
+    before = sentence_before(source.text, stored.start) if source else ""
+    for sentence in (stored.sentence, before):
+        rivals = [(b, kind) for b, kind in subject_names(sentence) if any(kind == k for _, k in mine)]
+        if rivals:
+            return any(same_value(a, b) or _stem_match(a, b) or _stem_match(b, a) for a, _ in mine for b, _ in rivals)
+    return True  # neither names a subject of a kind the claim's is: nothing says they differ
 
 
 def _stem_match(a: str, b: str) -> bool:
@@ -117,12 +124,16 @@ def _stem_match(a: str, b: str) -> bool:
     return all(named_in(w, words) for w in terms(a))
 
 
-def _names_the_sources_never_mention(text: str, evidence: Evidence) -> list[str]:
-    """The claim's names ("Japan has pledged ...") that no stored passage uses."""
+def names_the_sources_never_mention(text: str, evidence: Evidence) -> list[str]:
+    """The claim's names ("Japan has pledged ...") that no stored passage
+    uses, itself or as its country ("Oslo" is known where sources say Norway)."""
     names = re.findall(r"\b[A-Z][\w’'-]+", text)
-    return [
-        n for n in dict.fromkeys(names) if (found := terms(n)) and not any(evidence.lexical.known(t) for t in found)
-    ]
+
+    def known(name: str) -> bool:
+        country = country_of(words_of(name))
+        return any(evidence.lexical.known(t) for t in terms(name) + terms(country or ""))
+
+    return [n for n in dict.fromkeys(names) if terms(n) and not known(n)]
 
 
 def read_claim(text: str) -> list[StatedClaim]:
@@ -167,7 +178,7 @@ class _SameMeasure:
 
 # A bound ("at least two people") does not contradict 40 people, but it does
 # not state 40 either: it is neutral, not support.
-_BOUNDS = {"at_least", "more_than", "up_to", "fewer_than", "vague"}
+BOUNDS = {"at_least", "more_than", "up_to", "fewer_than", "vague"}
 
 
 def _compare_all(
@@ -188,7 +199,7 @@ def _compare_all(
                     mine.amount.qualifier,
                     mine.amount.point,
                 )
-                is_bound = theirs.amount.qualifier in _BOUNDS and not same_bound
+                is_bound = theirs.amount.qualifier in BOUNDS and not same_bound
                 (neutral if is_bound else agree).append(theirs)
     return _unique(agree), _unique(neutral), disagree
 

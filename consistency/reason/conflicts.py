@@ -93,7 +93,7 @@ def _disagreement(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagr
     """The disagreement between two claims already known to be about one thing, if any."""
     if a.kind != "numeric":
         return _qualitative(a, b) if exclusive(a, b) else None
-    return _numeric(a, b, claim_set)
+    return numeric_disagreement(a, b, claim_set)
 
 
 def exclusive(a: StatedClaim, b: StatedClaim) -> bool:
@@ -161,6 +161,8 @@ def same_circumstances(a: StatedClaim, b: StatedClaim) -> bool:
     qa, qb = a.amount, b.amount
     if qa.role and qb.role and qa.role != qb.role:
         return False
+    if (a.scope == "rate") != (b.scope == "rate"):
+        return False  # "1,200 a day" is no total, whatever the period
     # A claim under check has no article around it: a period it does not
     # state may be any; one it states ("in June") must be the same.
     unstated = (a.context_free and a.scope is None) or (b.context_free and b.scope is None)
@@ -213,7 +215,7 @@ def _dates_compatible(first: str | None, second: str | None) -> bool:
 # ---- numeric ---------------------------------------------------------------
 
 
-def _numeric(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
+def numeric_disagreement(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> Disagreement | None:
     side_a, side_b = _side(a, b, claim_set), _side(b, a, claim_set)
     if side_a is None or side_b is None:
         return None  # a part and a whole with no breakdown: not comparable

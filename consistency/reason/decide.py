@@ -23,7 +23,15 @@ from ..text.dates import WrittenDate, find_date_values
 from ..text.lexicon import CURRENCIES, singular
 from ..text.names import name_tokens, same_value
 from ..text.terms import terms
-from .conflicts import _drop_redundant, _numeric, different_event, rank, same_circumstances, same_things, value_conflict
+from .conflicts import (
+    _drop_redundant,
+    different_event,
+    numeric_disagreement,
+    rank,
+    same_circumstances,
+    same_things,
+    value_conflict,
+)
 from .interface import ClaimSet, Disagreement
 from .verify import Verified
 
@@ -113,13 +121,13 @@ def _pairs(question: Question, amounts: list[Verified]) -> list[tuple[StatedClai
     for first, second in combinations(amounts, 2):
         for a in first.claims:
             for b in second.claims:
-                a, b = _same_currency(a, b)
+                a, b = same_currency(a, b)
                 if _comparable_amounts(question, a, b):
                     pairs.append((a, b))
     return pairs
 
 
-def _same_currency(a: StatedClaim, b: StatedClaim) -> tuple[StatedClaim, StatedClaim]:
+def same_currency(a: StatedClaim, b: StatedClaim) -> tuple[StatedClaim, StatedClaim]:
     """Two sums in different currencies compare through a conversion a
     source gives ("€85 billion ($91 billion)"); code never converts itself."""
     qa, qb = a.amount, b.amount
@@ -140,7 +148,7 @@ def _same_currency(a: StatedClaim, b: StatedClaim) -> tuple[StatedClaim, StatedC
 def _amount_conflicts(question: Question, amounts: list[Verified], claim_set: ClaimSet) -> list[Disagreement]:
     found: dict[frozenset[str], Disagreement] = {}
     for a, b in _pairs(question, amounts):
-        disagreement = _numeric(a, b, claim_set)
+        disagreement = numeric_disagreement(a, b, claim_set)
         if disagreement is not None:
             found.setdefault(disagreement.key(), disagreement)
     return list(found.values())
@@ -150,7 +158,9 @@ def _varying(question: Question, amounts: list[Verified], claim_set: ClaimSet) -
     """Figures for the same thing that differ and can all be true."""
     varying: dict[str, StatedClaim] = {}
     for a, b in _pairs(question, amounts):
-        if (a.amount.low, a.amount.high) != (b.amount.low, b.amount.high) and _numeric(a, b, claim_set) is None:
+        if (a.amount.low, a.amount.high) != (b.amount.low, b.amount.high) and numeric_disagreement(
+            a, b, claim_set
+        ) is None:
             varying[a.id], varying[b.id] = a, b
     return sorted(varying.values(), key=lambda c: (c.amount.low, c.amount.high))
 

@@ -1,7 +1,13 @@
 """A claim -> a verdict, for claims with or without numbers.
 
-A claim with an amount is judged by the rules (reason/check.py): its
+A claim with an amount is judged first by the rules (reason/check.py): its
 figures against the stored figures about the same thing of the same event.
+Those rules need the sources to count the claim's things in its words, so
+when they find nothing the claim is read like a question instead: its figure
+is taken out ("Oslo has sent Nairobi how many purification plants?"), the
+reader reads the sources for it (the LLM knows that "water-treatment units"
+answer "purification plants"), code verifies each reading, and the claim's figure is set
+against each source's by the same interval comparison as any conflict.
 A claim without one states a date, a name or a kind ("The missile that
 struck the city was an SRBM"): that value is taken out of the claim, the
 rest becomes a question ("What kind of missile was the missile that struck
@@ -18,17 +24,18 @@ from dataclasses import dataclass
 
 from ..extract.grammar import main_verb_at, modifies_a_noun
 from ..extract.mentions import MentionReader
+from ..extract.quantities import figure_span
 from ..extract.question import AnswerType, Question, noun_phrase_head
-from ..models import Passage, Source, Verdict
+from ..models import Passage, Source, StatedClaim, Verdict
 from ..text.dates import find_date_values
-from ..text.lexicon import singular
+from ..text.lexicon import CURRENCIES, singular
 from ..text.names import same_value
 from . import candidates as candidate_selection
-from .check import RuleJudge, read_claim
+from .check import BOUNDS, RuleJudge, names_the_claims_subject, names_the_sources_never_mention, read_claim
 from .citations import Citations
-from .conflicts import kinds_of_one_thing
-from .decide import decide
-from .interface import Candidate, Evidence, EvidenceReader, Reading, SentenceScorer
+from .conflicts import comparable, kinds_of_one_thing, numeric_disagreement, same_circumstances
+from .decide import decide, same_currency
+from .interface import Candidate, ClaimSet, Evidence, EvidenceReader, Reading, SentenceScorer
 from .typed import TypedReader
 from .verify import Verified, verify
 
@@ -69,22 +76,50 @@ class Stances:
 
 
 class ReadingJudge:
-    """The `ClaimJudge`: the rules for amounts, a reader for the rest."""
+    """The `ClaimJudge`: the rules for amounts, then a reader; a reader for the rest."""
 
     name = "typed"
 
-    def __init__(self, rules: RuleJudge, reader: EvidenceReader, scorer: SentenceScorer):
+    def __init__(
+        self,
+        rules: RuleJudge,
+        reader: EvidenceReader,
+        scorer: SentenceScorer,
+        amount_reader: EvidenceReader | None = None,
+    ):
         self.rules = rules
         self.reader = reader
         self.scorer = scorer
+        # Who reads the sources for a claim's figure when the rules find
+        # nothing: the LLM, when there is one, reads other wordings best.
+        self.amount_reader = amount_reader or reader
 
     def judge(self, claim: Question, evidence: Evidence) -> Verdict:
-        if read_claim(claim.text):
-            return self.rules.judge(claim, evidence)
-        found = self.stances(claim, evidence)
-        if found is None:
-            return self.rules.judge(claim, evidence)
-        return verdict_of(claim.text, found, evidence)
+        stated = read_claim(claim.text)
+        if not stated:
+            found = self.stances(claim, evidence)
+            return verdict_of(claim.text, found, evidence) if found else self.rules.judge(claim, evidence)
+        verdict = self.rules.judge(claim, evidence)
+        if verdict.verdict != "not_found" or names_the_sources_never_mention(claim.text, evidence):
+            return verdict
+        found = self.amount_stances(claim.text, stated, evidence)
+        return verdict_of(claim.text, found, evidence) if found else verdict
+
+    def amount_stances(self, text: str, stated: list[StatedClaim], evidence: Evidence) -> Stances | None:
+        """The first of the claim's figures that some source's reading fits
+        or excludes, with every source's stance on it; None when none does."""
+        judged = ClaimSet([*stated, *evidence.claims.claims], evidence.claims.vectors)
+        for mine in stated:
+            asked = amount_question(text, mine)
+            verified = self._readings(asked, evidence, self.amount_reader)
+            stances = [
+                Stance(v.reading.source_id, agrees, v.sentences, _figures(v), v.reading.reader, v)
+                for v in verified
+                if (agrees := amount_agrees(mine, v, evidence, judged)) is not None
+            ]
+            if stances:
+                return Stances(stances, asked)
+        return None
 
     def stances(self, claim: Question, evidence: Evidence) -> Stances | None:
         """The first of the claim's values that some source gives or excludes,
@@ -93,23 +128,88 @@ class ReadingJudge:
             asked = Question.analyse(slot.question).model_copy(
                 update={"answer_type": slot.answer_type, "head": slot.head, "one_answer": True}
             )
-            verified = self._readings(asked, slot, evidence)
+            verified = self._readings(asked, evidence, self.reader, said=slot.value)
             if any(_agrees(slot, _value(v)) is not None for v in verified):
                 return Stances(_stances(slot, verified), asked)
         return None
 
-    def _readings(self, asked: Question, slot: Slot, evidence: Evidence) -> list[Verified]:
+    def _readings(
+        self, asked: Question, evidence: Evidence, reader: EvidenceReader, said: str | None = None
+    ) -> list[Verified]:
         groups = candidate_selection.select(asked, evidence, self.scorer, keep_relative=CHECK_RELATIVE)
         if not groups:
             return []
         offered: dict[int, Candidate] = {s.number: s for g in groups for s in g.sentences}
-        reader = self.reader if not isinstance(self.reader, TypedReader) else TypedReader(every_value=True)
+        reader = reader if not isinstance(reader, TypedReader) else TypedReader(every_value=True)
         readings = reader.read(asked, groups).readings
-        # A sentence that gives the claim's own value, word for word, is read as saying it.
-        said = re.compile(rf"(?<![\w-]){re.escape(slot.value)}(?![\w-])", re.I)
-        readings += [Reading(s.source_id, [s.number], slot.value) for s in offered.values() if said.search(s.text)]
+        if said:
+            # A sentence that gives the claim's own value, word for word, is read as saying it.
+            same = re.compile(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.I)
+            readings += [Reading(s.source_id, [s.number], said) for s in offered.values() if same.search(s.text)]
         checked = (verify(asked, reading, offered, evidence) for reading in readings)
         return [v for v in checked if not isinstance(v, str)]
+
+
+def amount_question(claim: str, stated: StatedClaim) -> Question:
+    """The question a claim's figure answers: the figure asked for in its
+    place ("Oslo has sent Nairobi how many purification plants from its own
+    stocks?"), what it counts, its unit and role taken from the claim."""
+    quantity = stated.amount
+    start, end = figure_span(claim, quantity)
+    asking = "how much" if quantity.unit in CURRENCIES else "how many"
+    text = f"{claim[:start]}{asking}{claim[end:]}".strip().rstrip(".") + "?"
+    asked = Question.analyse(text)
+    counted = asked.counted or [singular(t) for t in quantity.things]
+    units = asked.units if quantity.things or not quantity.unit else {quantity.unit}
+    return asked.model_copy(
+        update={
+            "answer_type": "amount",
+            "counted": counted,
+            "units": units,
+            "role": quantity.role or asked.role,
+            "one_answer": True,
+            "asks_amount": True,
+            "asks_number": True,
+        }
+    )
+
+
+def amount_agrees(stated: StatedClaim, verified: Verified, evidence: Evidence, claims: ClaimSet) -> bool | None:
+    """True: a figure of the reading fits the claim's; False: the reading's
+    figures exclude it; None: it gives no figure the claim's can be set
+    against (another unit, another role or period, or only a bound)."""
+    fits: list[bool] = []
+    for theirs in verified.claims:
+        if not names_the_claims_subject(stated.sentence, theirs, evidence):
+            continue  # one country's pledge says nothing of another's
+        mine = _in_their_words(stated, theirs)
+        mine, theirs = same_currency(mine, theirs)
+        same_bound = (theirs.amount.qualifier, theirs.amount.point) == (mine.amount.qualifier, mine.amount.point)
+        if theirs.amount.qualifier in BOUNDS and not same_bound:
+            continue  # "at least two" neither states nor denies 40
+        if mine.amount.unit != theirs.amount.unit and not (mine.amount.things and theirs.amount.things):
+            continue
+        if not same_circumstances(mine, theirs) or not comparable(mine, theirs, claims):
+            continue
+        fits.append(numeric_disagreement(mine, theirs, claims) is None)
+    return any(fits) if fits else None
+
+
+def _figures(verified: Verified) -> str:
+    """A reading's figures as its source writes them."""
+    return "; ".join(dict.fromkeys(c.amount.text for c in verified.claims))
+
+
+def _in_their_words(stated: StatedClaim, theirs: StatedClaim) -> StatedClaim:
+    """The reader took the source's things for the claim's ("water-treatment
+    units" for "purification plants"): the claim's figure is compared as counting
+    them. Things in common keep their own words, so a part is still told
+    from a whole (40 trucks against 45 trucks and buses)."""
+    mine, other = stated.amount, theirs.amount
+    if not (mine.things and other.things) or set(mine.things) & set(other.things):
+        return stated
+    renamed = mine.model_copy(update={"things": list(other.things), "unit": other.unit})
+    return stated.model_copy(update={"quantity": renamed})
 
 
 def claim_slots(claim: str) -> list[Slot]:

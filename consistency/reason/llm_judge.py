@@ -20,8 +20,10 @@ nearly every one. Code then keeps a stance only if it can stand behind it:
 
 What the model says that fails is dropped, never shown; the typed judge's
 stances fill the sources the model said nothing verifiable about, and code
-combines them all (reason/judge.py). A claim with an amount never reaches
-the model: its figures are compared by code (reason/check.py).
+combines them all (reason/judge.py). A claim with an amount is not put to
+the model this way: its figures are compared by code (reason/check.py), and
+where those rules find nothing the model only reads the sources for the
+claim's figure as for a question (reason/judge.py).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ a date, a name, or a short description. What passes becomes claims that
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..extract.claims import claim_id, find_claimant, find_places, nearest_claimant
 from ..extract.question import Question
@@ -60,12 +60,20 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
     if not answer:
         return "gives no answer"
     # A stance is read off the cited sentence by code, so a bare "yes" need
-    # not be the sentence's words; its names and numbers must still be.
-    problem = _ungrounded(answer, cited, words=question.answer_type != "stance")
+    # not be the sentence's words; nor need an amount, whose figures are the
+    # stored ones its numbers point at. Names and numbers must still be there.
+    problem = _ungrounded(answer, cited, words=question.answer_type not in ("stance", "amount"))
     if problem:
         return problem
     if question.answer_type == "amount":
-        return _amount(question, reading, sentences, evidence)
+        verified = _amount(question, reading, sentences, evidence)
+        if isinstance(verified, Verified) and _ungrounded(answer, cited):
+            # The model put the figure in the question's words ("purification
+            # plants" where the source says "water-treatment units"): it is
+            # shown as the source writes it.
+            written = "; ".join(dict.fromkeys(c.amount.text for c in verified.claims))
+            verified.reading = replace(reading, answer=written)
+        return verified
     if not names_the_subject(question, sentences[0], source):
         return "its sentence is not about what the question names"
     if question.answer_type == "date":

@@ -4,13 +4,17 @@
 Organization" one body; "The Beatles" and "Blitzen Trapper" two
 bands. Comparison is by the words themselves: case, accents, punctuation
 and articles aside, one value's words inside the other's, or an acronym of
-the other (the Schwartz-Hearst rule). Nothing here knows what the names are.
+the other (the Schwartz-Hearst rule). Nothing here knows what the names
+are, but for one fact news writing leans on: a capital names its country
+(capitals.py).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from .capitals import country_of
 
 _ARTICLES = frozenset({"a", "an", "the"})
 _FILLER = frozenset({"of", "and", "&", "for", "in", "on", "at", "to", "by", "de", "la", "le", "von", "van", "der"})
@@ -45,13 +49,19 @@ def is_list(text: str) -> bool:
 
 def same_value(a: str, b: str) -> bool:
     """Could `a` and `b` name the same thing? Equal words, one inside the
-    other (a fuller or a shorter form), or one an acronym of the other."""
+    other (a fuller or a shorter form), one an acronym of the other, or a
+    capital and its country."""
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
         return False
     if ta == tb or _inside(ta, tb) or _inside(tb, ta):
         return True
-    return _acronym_of(a, tb) or _acronym_of(b, ta)
+    return _acronym_of(a, tb) or _acronym_of(b, ta) or _capital_of(ta, tb) or _capital_of(tb, ta)
+
+
+def _capital_of(capital: list[str], country: list[str]) -> bool:
+    found = country_of(" ".join(capital))
+    return found is not None and name_tokens(found) == country
 
 
 def _inside(short: list[str], long: list[str]) -> bool:
