@@ -339,3 +339,23 @@ def test_an_amount_the_model_words_its_own_way_is_shown_as_the_source_writes_it(
     answer, _ = read_with(checker, replies, question)
     assert [r.answer for r in answer.readings if r.reader == "llm"] == ["12,400 ballots"]
     assert "votes were recorded" not in answer.answer
+
+
+HIRING = {
+    "jobs.txt": (
+        "2024-06-01",
+        "Recruitment scheme\n\nHundreds of Kenyan men were hired by Baxter Logistics, a firm registered in "
+        "Mombasa, to work on farms abroad, the labour ministry said.",
+    ),
+}
+
+
+def test_a_nationality_used_as_an_adjective_is_not_taken_for_a_name(tmp_path):
+    checker = corpus(tmp_path, HIRING)
+    question = "What firm hired the men from Kenya?"
+    _, probe = read_with(checker, [], question)
+    sentence = int(re.findall(r"^\[(\d+)\] .*Baxter", probe.prompts[0], re.M)[0])
+    adjective, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Kenyan"}], question)
+    assert "Kenyan" not in [r.answer for r in adjective.readings] and "describes a noun" in adjective.llm.note
+    named, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Baxter Logistics"}], question)
+    assert [r.answer for r in named.readings if r.reader == "llm"] == ["Baxter Logistics"]

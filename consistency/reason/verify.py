@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..extract.claims import claim_id, find_claimant, find_places, nearest_claimant
+from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
 from ..text.dates import date_spans, find_date_values, find_event_date
 from ..text.lexicon import SAYING
-from ..text.names import is_list
+from ..text.names import is_list, name_key
 from ..text.numbers import number_mentions
 from ..text.sentences import sentence_before
 from ..text.terms import terms
@@ -216,6 +217,8 @@ def _named(question: Question, reading: Reading, sentences: list[Candidate], sou
     wants_name = question.answer_type in ("person", "organisation", "place")
     if wants_name and not re.search(r"\b[A-Z0-9][\w’'-]*", answer):
         return "gives no name"
+    if wants_name and _a_descriptor(answer, sentences):
+        return f"gives {answer!r}, which describes a noun of its sentence rather than naming anyone"
     kind: ClaimKind = "entity" if wants_name else "qualitative"
     value = re.sub(r"^(?:an?|the)\s+", "", answer, flags=re.I)
     comparable = len(value.split()) <= MAX_VALUE_WORDS and not is_list(value)
@@ -223,6 +226,20 @@ def _named(question: Question, reading: Reading, sentences: list[Candidate], sou
     claim = _value_claim(source, sentences[0], kind, measure, value, reading.answer)
     kind_name = "name" if wants_name else "text"
     return Verified(reading=reading, sentences=sentences, kind=kind_name, claims=[claim], comparable=comparable)
+
+
+def _a_descriptor(answer: str, sentences: list[Candidate]) -> bool:
+    """A nationality or people used as an adjective ("Yemeni" of "Yemeni
+    men") says what someone is; it is no person, place or organisation."""
+    key = name_key(answer)
+    for sentence in sentences:
+        for mention in sentence.mentions:
+            if mention.kind == "group" and mention.key == key:
+                end = mention.end - sentence.start
+                possessive = re.match(r"[’']s\b", sentence.text[end : end + 2])
+                if not possessive and modifies_a_noun(sentence.text, end):
+                    return True
+    return False
 
 
 def _claimant(sentence: str, offset: int) -> str | None:
