@@ -130,6 +130,20 @@ def test_different_places_are_different_events(tmp_path):
     assert checker.audit().conflicts == []
 
 
+def test_a_country_and_a_region_in_it_do_not_make_two_events(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-05-06",
+                "Clashes\n\nFighting in the Varna region killed 40 soldiers on Monday, the army said.",
+            ),
+            "b.txt": ("2024-05-06", "Clashes\n\nFighting in Bulgaria killed 65 soldiers on Monday, the army said."),
+        },
+    )
+    assert [c.kind for c in checker.audit().conflicts] == ["numeric"]
+
+
 def test_reports_months_apart_are_different_events(tmp_path):
     checker = corpus(
         tmp_path, {"a.txt": ("2023-01-10", ATTACK.format(n=300)), "b.txt": ("2024-06-01", ATTACK.format(n=450))}

@@ -359,3 +359,34 @@ def test_a_nationality_used_as_an_adjective_is_not_taken_for_a_name(tmp_path):
     assert "Kenyan" not in [r.answer for r in adjective.readings] and "describes a noun" in adjective.llm.note
     named, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Baxter Logistics"}], question)
     assert [r.answer for r in named.readings if r.reader == "llm"] == ["Baxter Logistics"]
+
+
+RALLY = {
+    "rally.txt": (
+        "2024-09-02",
+        "Rally in the square\n\nThe organisers said 12,000 people attended the rally on Sunday. "
+        "Police said 4,000 people attended the rally.",
+    ),
+}
+WRECK = {
+    "wreck.txt": ("2024-02-11", "The wreck\n\nDivers said the vessel found off the cape was a steam trawler."),
+}
+
+
+def test_two_figures_one_reading_takes_from_two_sentences_are_compared_and_quoted_as_written(tmp_path):
+    checker = corpus(tmp_path, RALLY)
+    question = "How many people attended the rally?"
+    _, probe = read_with(checker, [], question)
+    numbers = [int(n) for n in re.findall(r"^\[(\d+)\] .*(?:12,000|4,000)", probe.prompts[0], re.M)]
+    answer, _ = read_with(checker, [{"answers": True, "sentences": numbers, "answer": "4,000 to 12,000"}], question)
+    assert answer.status == "conflict"
+    assert [r.answer for r in answer.readings if r.reader == "llm"] == ["12,000 people; 4,000 people"]
+
+
+def test_the_bare_noun_asked_about_is_no_kind_of_it(tmp_path):
+    checker = corpus(tmp_path, WRECK)
+    question = "What kind of vessel was found off the cape?"
+    bare, _ = read_with(checker, [{"answers": True, "sentences": [1], "answer": "vessel"}], question)
+    assert "names no kind of vessel" in bare.llm.note and "vessel" not in [r.answer for r in bare.readings]
+    kind, _ = read_with(checker, [{"answers": True, "sentences": [1], "answer": "steam trawler"}], question)
+    assert [r.answer for r in kind.readings if r.reader == "llm"] == ["steam trawler"]

@@ -16,7 +16,7 @@ from ..extract.claims import extract_claims
 from ..extract.grammar import subject_names
 from ..extract.question import Question
 from ..models import Source, StatedClaim, Verdict
-from ..text.capitals import country_of, words_of
+from ..text.countries import country_of, words_of
 from ..text.lexicon import PROPERTY_UNITS
 from ..text.names import same_value
 from ..text.sentences import sentence_before

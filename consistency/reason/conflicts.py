@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from itertools import combinations
 
 from ..models import Quantity, StatedClaim
+from ..text.countries import is_country
 from ..text.dates import date_bounds, day_number
 from ..text.lexicon import PROPERTY_UNITS, is_human, singular
 from ..text.names import name_tokens, same_value
@@ -196,8 +197,12 @@ def different_event(a: StatedClaim, b: StatedClaim) -> bool:
 
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
     """a happened somewhere b's source never mentions: a different event
-    (the strike on Lyon is not the strike on Lille)."""
+    (the strike on Lyon is not the strike on Lille). A country against a
+    region or city tells nothing ("in the Varna region", "in Bulgaria"): the
+    one may hold the other."""
     if b.context_free or not (a.places and b.places) or set(a.places) & set(b.places):
+        return False
+    if any(is_country(p) for p in a.places) != any(is_country(p) for p in b.places):
         return False
     return not set(a.places) & set(b.source_places)
 

@@ -117,13 +117,16 @@ def _comparable_amounts(question: Question, a: StatedClaim, b: StatedClaim) -> b
 
 
 def _pairs(question: Question, amounts: list[Verified]) -> list[tuple[StatedClaim, StatedClaim]]:
+    """The figures of different readings, and those one reading takes from
+    different sentences (a reader may cite two claimants' figures at once:
+    "10,000 to 12,000" from "more than 10,000" and "11,000 to 12,000")."""
+    candidates = [(a, b) for first, second in combinations(amounts, 2) for a in first.claims for b in second.claims]
+    candidates += [(a, b) for one in amounts for a, b in combinations(one.claims, 2) if a.start != b.start]
     pairs = []
-    for first, second in combinations(amounts, 2):
-        for a in first.claims:
-            for b in second.claims:
-                a, b = same_currency(a, b)
-                if _comparable_amounts(question, a, b):
-                    pairs.append((a, b))
+    for a, b in candidates:
+        a, b = same_currency(a, b)
+        if _comparable_amounts(question, a, b):
+            pairs.append((a, b))
     return pairs
 
 

@@ -19,8 +19,8 @@ from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
 from ..text.dates import date_spans, find_date_values, find_event_date
-from ..text.lexicon import SAYING
-from ..text.names import is_list, name_key
+from ..text.lexicon import SAYING, singular
+from ..text.names import is_list, name_key, name_tokens
 from ..text.numbers import number_mentions
 from ..text.sentences import sentence_before
 from ..text.terms import terms
@@ -68,10 +68,10 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
         return problem
     if question.answer_type == "amount":
         verified = _amount(question, reading, sentences, evidence)
-        if isinstance(verified, Verified) and _ungrounded(answer, cited):
-            # The model put the figure in the question's words ("purification
-            # plants" where the source says "water-treatment units"): it is
-            # shown as the source writes it.
+        if isinstance(verified, Verified) and not copied(answer, sentences):
+            # A reader's own wording of a figure ("purification plants" where
+            # the source says "water-treatment units", or "10,000 to 12,000"
+            # joined from two sentences) is shown as the sources write it.
             written = "; ".join(dict.fromkeys(c.amount.text for c in verified.claims))
             verified.reading = replace(reading, answer=written)
         return verified
@@ -97,6 +97,15 @@ def _ungrounded(answer: str, cited: str, words: bool = True) -> str | None:
     if words and wanted and len(wanted & set(terms(cited))) / len(wanted) < WORD_SUPPORT:
         return "words its answer otherwise than its sentences"
     return None
+
+
+def copied(answer: str, sentences: list[Candidate]) -> bool:
+    """Is the answer written word for word in one of the cited sentences?"""
+
+    def fold(text: str) -> str:
+        return " ".join(text.lower().replace("’", "'").split()).strip(" .")
+
+    return any(fold(answer) in fold(s.text) for s in sentences)
 
 
 def _amount(question: Question, reading: Reading, sentences: list[Candidate], evidence: Evidence) -> Verified | str:
@@ -221,6 +230,8 @@ def _named(question: Question, reading: Reading, sentences: list[Candidate], sou
         return f"gives {answer!r}, which describes a noun of its sentence rather than naming anyone"
     kind: ClaimKind = "entity" if wants_name else "qualitative"
     value = re.sub(r"^(?:an?|the)\s+", "", answer, flags=re.I)
+    if question.head and [singular(w) for w in name_tokens(value)] == [question.head]:
+        return f"names no kind of {question.head}"  # "missile", asked what kind of missile
     comparable = len(value.split()) <= MAX_VALUE_WORDS and not is_list(value)
     measure = question.head or question.answer_type
     claim = _value_claim(source, sentences[0], kind, measure, value, reading.answer)
@@ -229,7 +240,7 @@ def _named(question: Question, reading: Reading, sentences: list[Candidate], sou
 
 
 def _a_descriptor(answer: str, sentences: list[Candidate]) -> bool:
-    """A nationality or people used as an adjective ("Yemeni" of "Yemeni
+    """A nationality or people used as an adjective ("Kenyan" of "Kenyan
     men") says what someone is; it is no person, place or organisation."""
     key = name_key(answer)
     for sentence in sentences:

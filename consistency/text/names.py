@@ -6,7 +6,7 @@ bands. Comparison is by the words themselves: case, accents, punctuation
 and articles aside, one value's words inside the other's, or an acronym of
 the other (the Schwartz-Hearst rule). Nothing here knows what the names
 are, but for one fact news writing leans on: a capital names its country
-(capitals.py).
+(countries.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .capitals import country_of
+from .countries import country_of
 
 _ARTICLES = frozenset({"a", "an", "the"})
 _FILLER = frozenset({"of", "and", "&", "for", "in", "on", "at", "to", "by", "de", "la", "le", "von", "van", "der"})

@@ -1,4 +1,4 @@
-"""Capitals and their countries: the one piece of world knowledge news
+"""Countries and their capitals: the piece of world knowledge news
 writing leans on that a reader cannot get from the sources' words.
 
 Reporters name a government by its capital ("Oslo has sent four
@@ -7,10 +7,11 @@ outlet writes "Norway". Without this, a claim about Oslo is "not found"
 where every source says Norway, and "Oslo" and "Norway" look like rival
 subjects. Only a capital and its own country are one value here: any
 other city is not its country, nor are two cities of one country the same
-place.
+place. And a country against a region ("in Bulgaria", "in the Varna
+region") does not tell two events apart: the one may hold the other.
 
-The table comes from the countryinfo package (MIT, 243 capitals), loaded on
-first use (about 40 ms).
+The table comes from the countryinfo package (MIT, 250 countries, 243
+capitals), loaded on first use (about 40 ms).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from importlib.resources import files
 
 
 @lru_cache(maxsize=1)
-def _country_by_capital() -> dict[str, str]:
+def _tables() -> tuple[dict[str, str], frozenset[str]]:
+    """Country by capital, and every country's name (and other spellings)."""
     countries: dict[str, str] = {}
+    names: set[str] = set()
     for path in files("countryinfo").joinpath("data").iterdir():
         if not path.name.endswith(".json"):
             continue
@@ -32,12 +35,14 @@ def _country_by_capital() -> dict[str, str]:
             info = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # a damaged data file costs its one country, not the check
+        spellings = [info.get("name"), info.get("nativeName"), *info.get("altSpellings", [])]
+        names.update(words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3)
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if isinstance(capital, str) and capital and info.get("name"):
                 key = words_of(capital).removesuffix(" d c")  # "Washington D.C." is written "Washington"
                 countries[key] = info["name"]
-    return countries
+    return countries, frozenset(names)
 
 
 def words_of(name: str) -> str:
@@ -48,4 +53,9 @@ def words_of(name: str) -> str:
 
 def country_of(capital_key: str) -> str | None:
     """The country whose capital this is ("berlin" -> "Germany"), else None."""
-    return _country_by_capital().get(capital_key)
+    return _tables()[0].get(capital_key)
+
+
+def is_country(key: str) -> bool:
+    """Is this ("france", "united states") the name of a country?"""
+    return key in _tables()[1]
