@@ -16,6 +16,8 @@ from consistency import Checker
 from consistency.llm.backends import LLM, Completion, Message
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.llm_reader import LLMReader
+from consistency.text.countries import is_demonym
+from consistency.text.names import name_key
 
 from .conftest import assert_verbatim, write
 
@@ -359,6 +361,9 @@ def test_a_nationality_used_as_an_adjective_is_not_taken_for_a_name(tmp_path):
     assert "Kenyan" not in [r.answer for r in adjective.readings] and "describes a noun" in adjective.llm.note
     named, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Baxter Logistics"}], question)
     assert [r.answer for r in named.readings if r.reader == "llm"] == ["Baxter Logistics"]
+    # spaCy's small model tags some band names as peoples: only a people's
+    # name (a country's demonym) is taken for a descriptor.
+    assert is_demonym(name_key("Kenyan")) and not is_demonym(name_key("Bananarama"))
 
 
 RALLY = {

@@ -18,6 +18,7 @@ from ..extract.claims import claim_id, find_claimant, find_places, nearest_claim
 from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
+from ..text.countries import is_demonym
 from ..text.dates import date_spans, find_date_values, find_event_date
 from ..text.lexicon import SAYING, singular
 from ..text.names import is_list, name_key, name_tokens
@@ -243,6 +244,8 @@ def _a_descriptor(answer: str, sentences: list[Candidate]) -> bool:
     """A nationality or people used as an adjective ("Kenyan" of "Kenyan
     men") says what someone is; it is no person, place or organisation."""
     key = name_key(answer)
+    if not is_demonym(key):
+        return False  # spaCy's small model takes band and party names for peoples too
     for sentence in sentences:
         for mention in sentence.mentions:
             if mention.kind == "group" and mention.key == key:

@@ -24,10 +24,12 @@ from importlib.resources import files
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], frozenset[str]]:
-    """Country by capital, and every country's name (and other spellings)."""
+def _tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """Country by capital, every country's name (and other spellings), and
+    what its people are called ("Kenyan")."""
     countries: dict[str, str] = {}
     names: set[str] = set()
+    demonyms: set[str] = set()
     for path in files("countryinfo").joinpath("data").iterdir():
         if not path.name.endswith(".json"):
             continue
@@ -37,12 +39,15 @@ def _tables() -> tuple[dict[str, str], frozenset[str]]:
             continue  # a damaged data file costs its one country, not the check
         spellings = [info.get("name"), info.get("nativeName"), *info.get("altSpellings", [])]
         names.update(words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3)
+        demonym = info.get("demonym")
+        if isinstance(demonym, str):
+            demonyms.update(words_of(d) for d in demonym.split(","))
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if isinstance(capital, str) and capital and info.get("name"):
                 key = words_of(capital).removesuffix(" d c")  # "Washington D.C." is written "Washington"
                 countries[key] = info["name"]
-    return countries, frozenset(names)
+    return countries, frozenset(names), frozenset(demonyms)
 
 
 def words_of(name: str) -> str:
@@ -59,3 +64,8 @@ def country_of(capital_key: str) -> str | None:
 def is_country(key: str) -> bool:
     """Is this ("france", "united states") the name of a country?"""
     return key in _tables()[1]
+
+
+def is_demonym(key: str) -> bool:
+    """Is this ("kenyan", "french") what a country's people are called?"""
+    return key in _tables()[2]
