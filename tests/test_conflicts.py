@@ -260,6 +260,12 @@ def test_claimants_and_dates_are_named_as_causes(tmp_path):
 # ---- check -------------------------------------------------------------------
 
 
+def test_a_claim_about_one_attack_is_not_judged_by_a_months_total(corpus_checker):
+    verdict = corpus_checker.check("Russia launched 100 drones in the record overnight attack")
+    assert verdict.verdict == "contradicted"
+    assert "539" in verdict.explanation and "5,000" not in verdict.explanation  # 5,000 drones: June's total
+
+
 @pytest.mark.parametrize(
     ("claim", "verdict"),
     [

@@ -148,13 +148,14 @@ def read_claim(text: str) -> list[StatedClaim]:
 
 def _one_event(scored: list[ScoredSentence], candidates: list[StatedClaim]) -> list[StatedClaim]:
     """A bare claim has no date: judge it against the event the most
-    relevant sentence reports, not every event with the same words."""
+    relevant sentence reports, not every event with the same words, nor a
+    total over a period ("in June") when that sentence reports one event."""
     rank = {(s.source_id, s.start): index for index, s in enumerate(scored)}
     ordered = sorted(_unique(candidates), key=lambda c: rank.get((c.source_id, c.start), len(rank)))
     if not ordered:
         return []
     anchor = ordered[0]
-    return [c for c in ordered if not different_event(anchor, c)]
+    return [c for c in ordered if not different_event(anchor, c) and c.scope == anchor.scope]
 
 
 class _SameMeasure:
