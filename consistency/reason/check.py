@@ -179,7 +179,14 @@ class _SameMeasure:
 
 # A bound ("at least two people") does not contradict 40 people, but it does
 # not state 40 either: it is neutral, not support.
-BOUNDS = {"at_least", "more_than", "up_to", "fewer_than", "vague"}
+_BOUNDS = {"at_least", "more_than", "up_to", "fewer_than", "vague"}
+
+
+def only_a_bound(mine: StatedClaim, theirs: StatedClaim) -> bool:
+    """A bound ("at least two") neither states nor denies a figure, unless
+    the claim gives the very same bound."""
+    same_bound = (theirs.amount.qualifier, theirs.amount.point) == (mine.amount.qualifier, mine.amount.point)
+    return theirs.amount.qualifier in _BOUNDS and not same_bound
 
 
 def _compare_all(
@@ -194,14 +201,7 @@ def _compare_all(
             if comparison.disagreement is not None:
                 disagree.append(comparison.disagreement)
             elif comparison.related:
-                # A bound ("at least two") neither states nor denies a figure,
-                # unless the claim gives the very same bound.
-                same_bound = (theirs.amount.qualifier, theirs.amount.point) == (
-                    mine.amount.qualifier,
-                    mine.amount.point,
-                )
-                is_bound = theirs.amount.qualifier in BOUNDS and not same_bound
-                (neutral if is_bound else agree).append(theirs)
+                (neutral if only_a_bound(mine, theirs) else agree).append(theirs)
     return _unique(agree), _unique(neutral), disagree
 
 

@@ -31,13 +31,13 @@ from ..text.dates import find_date_values
 from ..text.lexicon import CURRENCIES, singular
 from ..text.names import same_value
 from . import candidates as candidate_selection
-from .check import BOUNDS, RuleJudge, names_the_claims_subject, names_the_sources_never_mention, read_claim
+from .check import RuleJudge, names_the_claims_subject, names_the_sources_never_mention, only_a_bound, read_claim
 from .citations import Citations
 from .conflicts import comparable, kinds_of_one_thing, numeric_disagreement, same_circumstances
 from .decide import decide, same_currency
 from .interface import Candidate, ClaimSet, Evidence, EvidenceReader, Reading, SentenceScorer
 from .typed import TypedReader
-from .verify import Verified, verify
+from .verify import Verified, as_written, verify
 
 CHECK_RELATIVE = 0.4
 _COPULA = re.compile(r"^(?P<subject>.+?)\s+(?:is|was|are|were)\s+(?:an?\s+|the\s+)?(?P<value>[^,;]+?)\.?$", re.I)
@@ -113,7 +113,7 @@ class ReadingJudge:
             asked = amount_question(text, mine)
             verified = self._readings(asked, evidence, self.amount_reader)
             stances = [
-                Stance(v.reading.source_id, agrees, v.sentences, _figures(v), v.reading.reader, v)
+                Stance(v.reading.source_id, agrees, v.sentences, as_written(v.claims), v.reading.reader, v)
                 for v in verified
                 if (agrees := amount_agrees(mine, v, evidence, judged)) is not None
             ]
@@ -184,8 +184,7 @@ def amount_agrees(stated: StatedClaim, verified: Verified, evidence: Evidence, c
             continue  # one country's pledge says nothing of another's
         mine = _in_their_words(stated, theirs)
         mine, theirs = same_currency(mine, theirs)
-        same_bound = (theirs.amount.qualifier, theirs.amount.point) == (mine.amount.qualifier, mine.amount.point)
-        if theirs.amount.qualifier in BOUNDS and not same_bound:
+        if only_a_bound(mine, theirs):
             continue  # "at least two" neither states nor denies 40
         if mine.amount.unit != theirs.amount.unit and not (mine.amount.things and theirs.amount.things):
             continue
@@ -193,11 +192,6 @@ def amount_agrees(stated: StatedClaim, verified: Verified, evidence: Evidence, c
             continue
         fits.append(numeric_disagreement(mine, theirs, claims) is None)
     return any(fits) if fits else None
-
-
-def _figures(verified: Verified) -> str:
-    """A reading's figures as its source writes them."""
-    return "; ".join(dict.fromkeys(c.amount.text for c in verified.claims))
 
 
 def _in_their_words(stated: StatedClaim, theirs: StatedClaim) -> StatedClaim:

@@ -73,8 +73,7 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
             # A reader's own wording of a figure ("purification plants" where
             # the source says "water-treatment units", or "10,000 to 12,000"
             # joined from two sentences) is shown as the sources write it.
-            written = "; ".join(dict.fromkeys(c.amount.text for c in verified.claims))
-            verified.reading = replace(reading, answer=written)
+            verified.reading = replace(reading, answer=as_written(verified.claims))
         return verified
     if not names_the_subject(question, sentences[0], source):
         return "its sentence is not about what the question names"
@@ -98,6 +97,11 @@ def _ungrounded(answer: str, cited: str, words: bool = True) -> str | None:
     if words and wanted and len(wanted & set(terms(cited))) / len(wanted) < WORD_SUPPORT:
         return "words its answer otherwise than its sentences"
     return None
+
+
+def as_written(claims: list[StatedClaim]) -> str:
+    """Figures as their sources write them ("12,000 people; 4,000 people")."""
+    return "; ".join(dict.fromkeys(c.amount.text for c in claims))
 
 
 def copied(answer: str, sentences: list[Candidate]) -> bool:
