@@ -72,6 +72,72 @@ def test_schema_constrained_output_parses_even_from_a_tiny_model(local):
     Extraction.model_validate(parse_json(reply))  # grammar-constrained: always the schema
 
 
+READING = {
+    "type": "object",
+    "properties": {
+        "answers": {"type": "boolean"},
+        "sentences": {"type": "array", "items": {"type": "integer"}, "maxItems": 2},
+        "answer": {"type": "string", "maxLength": 24},
+    },
+    "required": ["answers", "sentences", "answer"],
+    "additionalProperties": False,
+}
+VERDICT = {
+    "type": "object",
+    "properties": {"sentence": {"type": "integer"}, "same": {"type": "string", "enum": ["yes", "no", "unclear"]}},
+    "required": ["sentence", "same"],
+}
+SENTENCES = [
+    Message(role="system", content="Reply with JSON only."),
+    Message(
+        role="user",
+        content="Question: How many people were evacuated?\n[1] Rain fell.\n[2] Officials said 1,200 people "
+        "were evacuated.\n[3] Another 300 people were evacuated on Monday.\n[4] Roads closed. Reply:",
+    ),
+]
+
+
+def test_a_flat_schema_is_written_key_by_key_and_only_its_values_generated(local, monkeypatch):
+    """The readers' schemas: keys and punctuation are fed, not generated, so
+    llama.cpp's grammar sampler is never used; the reply still obeys every
+    bound of the schema, whatever a tiny model would rather write."""
+
+    def no_grammar(*args, **kwargs):
+        raise AssertionError("a flat schema went to the grammar sampler")
+
+    monkeypatch.setattr(local._llama, "create_chat_completion", no_grammar)
+    reading = parse_json(local.chat(SENTENCES, max_tokens=40, schema=READING).text)
+    assert list(reading) == ["answers", "sentences", "answer"]
+    assert isinstance(reading["answers"], bool)
+    assert len(reading["sentences"]) <= 2 and all(isinstance(n, int) for n in reading["sentences"])
+    assert isinstance(reading["answer"], str) and len(reading["answer"]) <= 24
+    verdict = parse_json(local.chat(SENTENCES, max_tokens=8, schema=VERDICT).text)
+    assert isinstance(verdict["sentence"], int) and verdict["same"] in ("yes", "no", "unclear")
+
+
+def test_each_value_is_the_models_own_greedy_choice(local):
+    """The code writes the keys; the model decides the values: "answers" is
+    whichever of true and false the model ranks higher after the key."""
+    import numpy as np
+
+    guided = parse_json(local.chat(SENTENCES, max_tokens=40, schema=READING).text)
+    llama = local._llama
+    prompt = local._prompt_tokens(SENTENCES) + llama.tokenize(b'{"answers":', add_bos=False, special=False)
+    llama.n_tokens = 0
+    llama.eval(prompt)
+    logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+    true, false = (llama.tokenize(word, add_bos=False, special=False)[0] for word in (b" true", b" false"))
+    assert guided["answers"] == bool(logits[true] > logits[false])
+
+
+def test_schemas_beyond_flat_values_are_left_to_the_grammar():
+    from consistency.llm.guided import Guide
+
+    assert Guide.supports(READING) and Guide.supports(VERDICT)
+    assert not Guide.supports(SCHEMA)  # the extraction schema nests objects in arrays
+    assert not Guide.supports({**VERDICT, "required": ["sentence"]})  # an optional key is the grammar's
+
+
 @pytest.mark.slow
 def test_the_system_prompt_state_is_cached_on_disk_and_reused(smollm_path, tmp_path, monkeypatch):
     monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path))

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from ..config import LLMSettings, cache_dir
 from ..errors import ConsistencyError
+from .guided import Guide
 from .model_files import DEFAULT_MODEL_NAME, default_model_path, parts_installed
 
 TokenCallback = Callable[[str], None]
@@ -101,6 +102,7 @@ class LocalLLM(LLM):
         # One generation at a time: two on 2 cores are each slower than one after the other.
         self._lock = threading.Lock()
         self._prefixes: dict[str, list[int]] = {}
+        self._guide_instance: Guide | None = None
         self._llama = self._load()
 
     def _load(self):
@@ -130,6 +132,9 @@ class LocalLLM(LLM):
         with self._lock:
             if messages and messages[0].role == "system":
                 self._prime(messages[0])
+            if schema and Guide.supports(schema):
+                text = self._guide().reply(self._prompt_tokens(messages), schema, max_tokens, on_token)
+                return Completion(text=text, seconds=time.perf_counter() - started)
             stream = self._llama.create_chat_completion(
                 messages=cast(Any, [m.model_dump() for m in messages]),
                 max_tokens=max_tokens,
@@ -174,23 +179,43 @@ class LocalLLM(LLM):
         """The tokens every chat with this system prompt starts with, found by
         formatting two chats with the model's own template."""
         if system_text not in self._prefixes:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            template = self._llama.metadata.get("tokenizer.chat_template")
-            if not template:
+            formatter = self._formatter()
+            if formatter is None:
                 self._prefixes[system_text] = []
                 return []
-            model = self._llama._model
-            eos = model.token_get_text(self._llama.token_eos()) if self._llama.token_eos() != -1 else ""
-            bos = model.token_get_text(self._llama.token_bos()) if self._llama.token_bos() != -1 else ""
-            formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
             system = {"role": "system", "content": system_text}
             chats: list[Any] = [[system, {"role": "user", "content": text}] for text in ("A", "B")]
             one, two = (formatter(messages=chat).prompt for chat in chats)
             prefix = os.path.commonprefix([one, two])  # noqa: RUF071 - a common string prefix, not a path
-            # Tokenized as llama-cpp-python's chat handler tokenizes the whole prompt.
-            self._prefixes[system_text] = self._llama.tokenize(prefix.encode(), add_bos=True, special=True)
+            self._prefixes[system_text] = self._tokenize_prompt(prefix)
         return self._prefixes[system_text]
+
+    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
+        """The whole chat, formatted and tokenized as llama-cpp-python's chat
+        handler does, ready for the model's reply."""
+        formatter = self._formatter()
+        if formatter is None:
+            raise LLMUnavailable(f"the model {self.path.name} has no chat template")
+        return self._tokenize_prompt(formatter(messages=[m.model_dump() for m in messages]).prompt)
+
+    def _tokenize_prompt(self, prompt: str) -> list[int]:
+        return self._llama.tokenize(prompt.encode(), add_bos=False, special=True)
+
+    def _formatter(self):
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        model = self._llama._model
+        eos = model.token_get_text(self._llama.token_eos()) if self._llama.token_eos() != -1 else ""
+        bos = model.token_get_text(self._llama.token_bos()) if self._llama.token_bos() != -1 else ""
+        return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def _guide(self) -> Guide:
+        if self._guide_instance is None:
+            self._guide_instance = Guide(self._llama)
+        return self._guide_instance
 
 
 def _collect(stream, on_token: TokenCallback | None) -> str:
