@@ -122,6 +122,9 @@ class Citation(BaseModel):
     quote: str = Field(description="verbatim: equals the source text between start and end")
     start: int
     end: int
+    # Who published the quote and when: dates are a common cause of conflicts.
+    outlet: str | None = None
+    published: str | None = Field(None, description="the source's publication date (YYYY-MM-DD, YYYY-MM or YYYY)")
 
 
 class Claim(BaseModel):
@@ -243,6 +246,7 @@ class AuditReport(BaseModel):
     sources: int
     claims: int
     seconds: float
+    total: int | None = Field(None, description="conflicts in the whole store, of which `conflicts` are the first")
 
 
 class Filters(BaseModel):

@@ -59,6 +59,24 @@ def test_audit_of_the_corpus_finds_the_known_conflicts(corpus_checker):
             assert side.citations
 
 
+def test_a_limited_audit_says_how_many_conflicts_the_store_holds(corpus_checker):
+    everything = corpus_checker.audit()
+    first = corpus_checker.audit(limit=1)
+    assert first.conflicts == everything.conflicts[:1]
+    assert first.total == everything.total == len(everything.conflicts) > 1
+
+
+def test_sides_run_in_the_order_the_summary_names_them(corpus_checker):
+    """The heading, the JSON `sides` and the report's columns read the same
+    way: "83 ... vs 84 ..." shows 83 first."""
+    conflicts = corpus_checker.audit().conflicts
+    assert conflicts
+    for conflict in conflicts:
+        values = [side.value for side in conflict.sides]
+        assert conflict.summary.endswith(": " + " vs ".join(values)), (conflict.summary, values)
+        assert conflict.summary.index(values[0]) < conflict.summary.index(values[1])
+
+
 def test_audit_of_the_corpus_does_not_flag_different_events_entities_or_subsets(corpus_checker):
     text = summaries(corpus_checker.audit())
     assert "two civilians" not in text and "at least two people" not in text  # Dnipro, Sumy, Zaporizhzhia strikes
@@ -95,7 +113,8 @@ def test_a_numeric_conflict_is_found_whichever_source_comes_first(tmp_path, firs
         tmp_path, {"a.txt": ("2024-05-06", ATTACK.format(n=first)), "b.txt": ("2024-05-06", ATTACK.format(n=second))}
     )
     (conflict,) = checker.audit().conflicts
-    assert {side.value for side in conflict.sides} == {f"{first} drones", f"{second} drones"}
+    assert [side.value for side in conflict.sides] == ["300 drones", "450 drones"]  # the lower figure first
+    assert conflict.summary.endswith("300 drones vs 450 drones")
     assert conflict.severity == "major"  # a third apart
 
 
@@ -142,6 +161,25 @@ def test_a_country_and_a_region_in_it_do_not_make_two_events(tmp_path):
         },
     )
     assert [c.kind for c in checker.audit().conflicts] == ["numeric"]
+
+
+def test_a_city_in_a_country_and_another_region_of_it_are_two_events(tmp_path):
+    """The country both name does not make them one place: the finest
+    places they name (a city, a region) differ."""
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": (
+                "2024-05-06",
+                "Clashes\n\nA strike in the city of Ruse in Bulgaria injured 12 people on Monday, officials said.",
+            ),
+            "b.txt": (
+                "2024-05-06",
+                "Clashes\n\nA strike in the Varna region injured 16 people on Monday, officials said.",
+            ),
+        },
+    )
+    assert checker.audit().conflicts == []
 
 
 def test_reports_months_apart_are_different_events(tmp_path):

@@ -108,7 +108,14 @@ def _citation(node, sources: dict[str, Source]) -> Citation | None:
     if start < 0:
         return None
     return Citation(
-        id=int(label[1]), source=source.id, title=source.title, quote=chunk, start=start, end=start + len(chunk)
+        id=int(label[1]),
+        source=source.id,
+        title=source.title,
+        quote=chunk,
+        start=start,
+        end=start + len(chunk),
+        outlet=source.outlet,
+        published=source.published,
     )
 
 

@@ -39,6 +39,7 @@ def audit(store: Store, comparator: ClaimComparator, limit: int | None = None) -
     claim_set = ClaimSet.of(store.all_claims())
     disagreements = find_conflicts(claim_set, candidate_pairs(store, claim_set), comparator)
     disagreements = rank(disagreements + restated_with_other_values(store.all_passages()))
+    total = len(disagreements)
     if limit is not None:
         disagreements = disagreements[:limit]
     involved = {c.source_id for d in disagreements for c in d.claims}
@@ -49,6 +50,7 @@ def audit(store: Store, comparator: ClaimComparator, limit: int | None = None) -
         sources=store.counts()[0],
         claims=len(claim_set.claims),
         seconds=round(time.perf_counter() - started, 3),
+        total=total,
     )
 
 

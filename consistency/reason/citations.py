@@ -46,7 +46,14 @@ class Citations:
             return
         quote = source.text[span.start : span.end]
         citation = Citation(
-            id=len(self.list) + 1, source=source.id, title=source.title, quote=quote, start=span.start, end=span.end
+            id=len(self.list) + 1,
+            source=source.id,
+            title=source.title,
+            quote=quote,
+            start=span.start,
+            end=span.end,
+            outlet=source.outlet,
+            published=source.published,
         )
         if not verify(citation, source):
             log.warning("dropped a citation that is not verbatim in %s [%d:%d]", source.id, span.start, span.end)

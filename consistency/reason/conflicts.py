@@ -197,14 +197,24 @@ def different_event(a: StatedClaim, b: StatedClaim) -> bool:
 
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:
     """a happened somewhere b's source never mentions: a different event
-    (the strike on Lyon is not the strike on Lille). A country against a
-    region or city tells nothing ("in the Varna region", "in Bulgaria"): the
-    one may hold the other."""
-    if b.context_free or not (a.places and b.places) or set(a.places) & set(b.places):
+    (the strike on Lyon is not the strike on Lille). Places are compared at
+    the finest level each names: a city and its country against a region
+    of the same country are two places. A country against a region or city
+    tells nothing ("in the Varna region", "in Bulgaria"): the one may hold
+    the other."""
+    if b.context_free or not (a.places and b.places):
         return False
-    if any(is_country(p) for p in a.places) != any(is_country(p) for p in b.places):
+    mine, theirs = _finest(a.places), _finest(b.places)
+    if set(mine) & set(theirs):
         return False
-    return not set(a.places) & set(b.source_places)
+    if all(is_country(p) for p in mine) != all(is_country(p) for p in theirs):
+        return False
+    return not set(mine) & set(b.source_places)
+
+
+def _finest(places: list[str]) -> list[str]:
+    """The places below country level when there are any, else the countries."""
+    return [p for p in places if not is_country(p)] or places
 
 
 def _dates_compatible(first: str | None, second: str | None) -> bool:
@@ -228,16 +238,16 @@ def numeric_disagreement(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) ->
         return None  # both can be true
     gap = _relative_gap(side_a, side_b)
     severity = "major" if gap >= MAJOR_GAP else "minor"
-    first, second = sorted((side_a, side_b), key=lambda side: side.low)
-    measure = _measure_name(a, b)
-    return Disagreement(
-        kind="numeric",
-        severity=severity,
-        summary=f"{measure}: {first.label} vs {second.label}",
-        explanation=_explain(side_a, side_b, gap),
-        sides=[side_a, side_b],
-        gap=gap,
-    )
+    lower, higher = sorted((side_a, side_b), key=lambda side: (side.low, side.high))
+    return _conflict("numeric", severity, _measure_name(a, b), [lower, higher], _explain(lower, higher, gap), gap)
+
+
+def _conflict(kind: str, severity: str, measure: str, sides: list[Side], explanation: str, gap: float) -> Disagreement:
+    """The one place a conflict's summary is written: from its sides, in
+    their order, so that the summary, the JSON `sides` and every page that
+    shows them name the values in the same order."""
+    summary = f"{measure}: " + " vs ".join(side.label for side in sides)
+    return Disagreement(kind=kind, severity=severity, summary=summary, explanation=explanation, sides=sides, gap=gap)
 
 
 def comparable(a: StatedClaim, b: StatedClaim, claim_set: ClaimSet) -> bool:
@@ -377,7 +387,6 @@ def value_conflict(kind: str, measure: str, groups: list[list[StatedClaim]]) -> 
     groups = sorted(groups, key=lambda group: (-len({c.source_id for c in group}), group[0].category or ""))
     sides = [Side(group, 0, 0, _value_label(group)) for group in groups]
     counts = [len({c.source_id for c in group}) for group in groups]
-    summary = f"{measure}: " + " vs ".join(side.label for side in sides)
     explanation = (
         f"The sources give {len(groups)} different answers, which cannot all be right: "
         + "; ".join(f"{side.claims[0].category} in {_sources(side.claims)}" for side in sides)
@@ -388,7 +397,7 @@ def value_conflict(kind: str, measure: str, groups: list[list[StatedClaim]]) -> 
     dates = sorted({c.published for c in (groups[0][0], groups[1][0]) if c.published})
     if len(dates) > 1:
         explanation += f" The reports are from different dates ({' and '.join(dates)}); the later may be an update."
-    return Disagreement(kind=kind, severity="major", summary=summary, explanation=explanation, sides=sides, gap=1.0)
+    return _conflict(kind, "major", measure, sides, explanation, gap=1.0)
 
 
 def _value_label(group: list[StatedClaim]) -> str:
