@@ -28,7 +28,7 @@ from .extract.interface import ClaimExtractor
 from .extract.question import Question
 from .index.embed import MODEL_NAME, MiniLM, shared_model
 from .index.retrieve import Retriever
-from .index.store import Store
+from .index.store import Store, file_id
 from .ingest.pipeline import IngestPipeline
 from .llm.backends import LLM, LLMUnavailable, TokenCallback, open_llm, resolve_backend
 from .llm.writer import write_answer
@@ -256,22 +256,47 @@ class Checker:
         return self.judge.judge(claimed, self._evidence(claimed, top_k, filters))
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        return self._retrieve(validate_question(question), top_k, filters)
+        question = validate_question(question)
+        return self._retrieve(question, top_k, self._admitted(filters))
 
-    def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
+    def _admitted(self, filters: Filters | None) -> Filters | None:
+        """The filters, their dates checked, for a store that holds sources,
+        among them each one the filters name. Otherwise one line (InputError)
+        says what is missing, where an answer would only say "not found". It
+        reads the lexical index, which every question reads anyway: no extra
+        scan of the store."""
         if filters:
             filters = filters.model_copy(
                 update={
-                    "since": checked_date(filters.since, "--since"),
-                    "until": checked_date(filters.until, "--until"),
+                    "since": checked_date(filters.since, "since"),
+                    "until": checked_date(filters.until, "until"),
                 }
             )
+        passages = self.retriever.lexical().passages
+        if not passages:
+            raise self._empty_store()
+        if filters and filters.sources:
+            stored = {p.source_id for p in passages}
+            known = stored | {file_id(source_id) for source_id in stored}
+            unknown = [repr(name) for name in dict.fromkeys(filters.sources) if name not in known]
+            if unknown:
+                raise InputError(
+                    f"unknown source{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+                    "the store holds no source or file with that id"
+                )
+        return filters
+
+    def _empty_store(self) -> InputError:
+        return InputError(f"the store {self.store.location} is empty: add sources with `consistency ingest PATH`")
+
+    def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
         return self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
 
     def _evidence(self, question: Question, top_k: int | None, filters: Filters | None) -> Evidence:
         """What both ask and check read: the passages, their sources, the
         lexical index and the sources' claims. A question that names a time
         ("in October 2022") also reads the best passages of reports from then."""
+        filters = self._admitted(filters)
         passages = self._retrieve(question.text, top_k, filters)
         if question.dates and not (filters and (filters.since or filters.until)):
             seen = {p.id for p in passages}
@@ -326,6 +351,8 @@ class Checker:
 
     def audit(self, limit: int | None = None) -> AuditReport:
         """Every conflict in the store, most severe first."""
+        if self.is_empty():
+            raise self._empty_store()
         return run_audit(self.store, self.comparator, limit)
 
     # ---- the store -----------------------------------------------------

@@ -65,7 +65,7 @@ def test_json_output_is_the_contract_plus_llm_and_timings(corpus_checker):
         "question", "status", "answer", "citations", "claims", "conflicts", "readings", "ambiguities", "llm", "timings"
     }  # fmt: skip
     assert {r["source"] for r in data["readings"]} >= {"000_0a8b3b789f3cb1b7", "001_30b2e4f4dd567c59"}
-    assert set(data["citations"][0]) == {"id", "source", "title", "quote", "start", "end"}
+    assert set(data["citations"][0]) == {"id", "source", "title", "quote", "start", "end", "outlet", "published"}
     assert data["llm"] is None  # --llm none: no model was asked
     assert set(data["timings"]) == {"retrieve", "extract", "generate", "total"}
     assert data["timings"]["total"] >= data["timings"]["retrieve"] > 0
@@ -101,6 +101,15 @@ def test_empty_or_huge_questions_are_refused_in_one_line(corpus_checker, questio
     assert "\n" not in str(error.value)
 
 
+def test_each_citation_says_who_published_it_and_when(corpus_checker):
+    answer = corpus_checker.ask(DRONES)
+    assert answer.citations
+    for citation in answer.citations:
+        source = corpus_checker.source(citation.source)
+        assert source is not None and source.published
+        assert (citation.outlet, citation.published) == (source.outlet, source.published)
+
+
 def test_a_date_filter_that_is_not_a_date_is_refused(corpus_checker):
-    with pytest.raises(InputError, match="--since must be a date"):
+    with pytest.raises(InputError, match="since must be a date"):
         corpus_checker.ask(DRONES, filters=Filters(since="yesterday"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -31,11 +32,14 @@ def cli_env(env_extra: dict | None = None) -> dict[str, str]:
     return env
 
 
-def run(*args: str, cwd=None, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd=None, env_extra: dict | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The command with stdout and stderr each a pipe, as a script runs it;
+    stdin is `stdin`, else empty."""
     return subprocess.run(
         [sys.executable, "-m", "consistency", *args],
         cwd=cwd,
         env=cli_env(env_extra),
+        input=stdin or "",
         capture_output=True,
         text=True,
         timeout=300,
@@ -94,10 +98,12 @@ def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_chosen_empty_store_is_not_filled_with_the_bundled_corpus(tmp_path):
-    result = run("ask", DRONES, "--store", str(tmp_path / "mine"), "--json")
-    assert result.returncode == 0
-    assert json.loads(result.stdout)["status"] == "not_found"
+@pytest.mark.parametrize("command", [["ask", DRONES, "--json"], ["check", "Russia launched 539 drones"], ["audit"]])
+def test_a_chosen_empty_store_is_not_filled_but_says_how_to_fill_it(tmp_path, command):
+    result = run(*command, "--store", str(tmp_path / "mine"))
+    assert_clean_error(result, f"the store {tmp_path / 'mine'} is empty: add sources with `consistency ingest PATH`")
+    assert result.returncode == 2 and result.stdout == ""
+    assert json.loads(run("sources", "--store", str(tmp_path / "mine"), "--json").stdout) == []
 
 
 @pytest.mark.slow
@@ -199,7 +205,10 @@ def test_openai_without_a_key_falls_back_with_a_reason(corpus_store):
 
 @pytest.mark.slow
 def test_bad_llm_choices_are_clear_errors(corpus_store, tmp_path):
-    assert_clean_error(run("ask", DRONES, "--store", str(corpus_store), "--llm", "gpt9"), "bad LLM setting backend")
+    assert_clean_error(
+        run("ask", DRONES, "--store", str(corpus_store), "--llm", "gpt9"),
+        "--llm 'gpt9': choose auto, local, openai, openai-compatible or none",
+    )
     assert_clean_error(
         run("ask", DRONES, "--store", str(corpus_store), "--model-path", str(tmp_path / "nope.gguf")), "no such file"
     )
@@ -235,3 +244,219 @@ def test_eval_without_its_extra_says_which_to_install(tmp_path):
     write(tmp_path / "hide" / "matplotlib" / "__init__.py", "raise ImportError(\"No module named 'matplotlib'\")\n")
     result = run("eval", "--store", str(tmp_path / "s"), env_extra={"PYTHONPATH": str(tmp_path / "hide")})
     assert_clean_error(result, "pip install 'consistency[eval]'")
+
+
+# ---- conventions: help, version, stdin, pipes, exit statuses -------------------
+
+COMMANDS = ["ingest", "ask", "check", "audit", "eval", "serve", "chat", "sources", "status", "verify"]
+CLAIM = "Russia launched 100 drones in the record overnight attack"
+
+
+def invoke(*args: str, stdin: str | None = None):
+    """The command in this process (typer's CliRunner): for what needs no
+    real pipe, a loaded embedding model makes each call fast."""
+    from typer.testing import CliRunner
+
+    from consistency.shells.cli import app
+
+    return CliRunner().invoke(app, list(args), input=stdin, env={"COLUMNS": "200"}, prog_name="consistency")
+
+
+def test_version_and_short_help_at_the_top_level():
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout == "consistency 0.1.0\n"
+    short, long = run("-h"), run("--help")
+    assert short.returncode == long.returncode == 0
+    assert short.stdout == long.stdout and "Usage: consistency [OPTIONS] COMMAND" in short.stdout
+    assert "--version" in short.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_has_short_help_with_named_values_and_no_type_labels(command):
+    short, long = invoke(command, "-h"), invoke(command, "--help")
+    assert short.exit_code == long.exit_code == 0, short.output
+    assert short.stdout == long.stdout and f"Usage: consistency {command} [OPTIONS]" in short.stdout
+    # typer's labels: <bool>, <list[Path]>, <int range>, {question} in the usage line.
+    assert not re.search(r"<[a-z][^>]*>|\{[a-z]+\}", short.stdout), short.stdout
+
+
+def test_help_names_arguments_and_lists_the_llm_choices():
+    ask_help, ingest_help = invoke("ask", "-h").stdout, invoke("ingest", "-h").stdout
+    assert "Usage: consistency ask [OPTIONS] QUESTION" in ask_help and "- reads it from stdin" in ask_help
+    assert "Usage: consistency ingest [OPTIONS] PATH..." in ingest_help
+    assert re.search(r"--llm +BACKEND +Who writes answers: auto, local, openai, openai-compatible or none", ask_help)
+    assert re.search(r"--exit-status +Exit with the result: 0 answered, 1 conflict, 4 not found", ask_help)
+    assert "Usage: consistency eval [OPTIONS] [GOLD]" in invoke("eval", "-h").stdout
+
+
+def test_an_unknown_llm_is_refused_in_one_line_before_any_work(tmp_path):
+    result = run("ask", DRONES, "--store", str(tmp_path / "s"), "--llm", "gpt-9")
+    assert_clean_error(result, "--llm 'gpt-9': choose auto, local, openai, openai-compatible or none")
+    assert result.returncode == 2 and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [("", "the question is empty"), (" \n\t\n", "the question is empty"), ("x" * 3000, "the limit is 2,000")],
+)
+def test_a_question_from_stdin_is_checked_like_an_argument(tmp_path, stdin, message):
+    assert_clean_error(run("ask", "-", "--store", str(tmp_path / "s"), stdin=stdin), message)
+
+
+def test_stdin_that_is_not_text_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "consistency", "check", "-", "--store", str(tmp_path / "s")],
+        env=cli_env(),
+        input=b"\xff\xfe100 drones\n",
+        capture_output=True,
+        timeout=300,
+    )
+    as_text = subprocess.CompletedProcess(result.args, result.returncode, "", result.stderr.decode())
+    assert_clean_error(as_text, "the claim on stdin is not UTF-8 text")
+    assert result.returncode == 2
+
+
+@pytest.mark.slow
+def test_an_unknown_source_is_named_in_one_line(corpus_store):
+    result = run("ask", DRONES, "--store", str(corpus_store), "--source", "nope", "--source", "000_0a8b3b789f3cb1b7")
+    assert_clean_error(result, "unknown source 'nope': the store holds no source or file with that id")
+    assert result.returncode == 2 and "000_0a8b3b789f3cb1b7" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_file_id_names_every_article_of_its_file(corpus_store):
+    # 002_... is one file of several articles, stored as 002_...#1, #2 and so on.
+    result = invoke(
+        "ask",
+        "How many counterattacks did Russia repel?",
+        "--store",
+        str(corpus_store),
+        "--source",
+        "002_d34c1c6bf8382799",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert {c["source"].split("#")[0] for c in json.loads(result.stdout)["citations"]} == {"002_d34c1c6bf8382799"}
+
+
+@pytest.mark.slow
+def test_a_claim_from_stdin_its_verdict_as_exit_status_and_json_unchanged(corpus_store):
+    result = run("check", "-", "--store", str(corpus_store), "--exit-status", "--json", stdin=CLAIM + "\n")
+    assert result.returncode == 1, result.stderr
+    verdict = json.loads(result.stdout)
+    assert verdict["claim"] == CLAIM and verdict["verdict"] == "contradicted"
+    assert run("check", CLAIM, "--store", str(corpus_store), "--json").stdout == result.stdout
+    assert run("check", CLAIM, "--store", str(corpus_store)).returncode == 0  # without the flag, as before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["check", "Germany has sent three Patriot systems to Ukraine"], 0),
+        (["check", CLAIM], 1),
+        (["check", "Russia launched 539 drones in the record overnight attack"], 1),  # disputed
+        (["check", "France won the 2018 World Cup"], 4),
+        (["check", "   "], 2),
+        (["ask", "How many Patriot systems has Germany sent to Ukraine?"], 0),
+        (["ask", DRONES], 1),
+        (["ask", "What is the capital of France?"], 4),
+        (["ask", DRONES, "--source", "nope"], 2),
+    ],
+)
+def test_exit_status_says_the_verdict_when_asked_to(corpus_store, args, status):
+    flagged = invoke(*args, "--store", str(corpus_store), "--exit-status")
+    assert flagged.exit_code == status, flagged.output
+    if status == 2:
+        assert flagged.stderr.startswith("error: "), flagged.stderr  # ours, not the parser's
+    if status in (0, 1, 4):
+        assert invoke(*args, "--store", str(corpus_store)).exit_code == 0
+
+
+def test_exit_status_keeps_1_for_verdicts_when_an_error_would_exit_1(monkeypatch, tmp_path):
+    # An error that is not the user's (here: the embedding model cannot load) exits 3, never 1 (contradicted).
+    from consistency import ConsistencyError
+    from consistency.shells import cli
+
+    def broken(*args, **kwargs):
+        raise ConsistencyError("the embedding model cannot be loaded")
+
+    monkeypatch.setattr(cli, "_checker", broken)
+    assert invoke("check", CLAIM, "--store", str(tmp_path / "s")).exit_code == 1
+    flagged = invoke("check", CLAIM, "--store", str(tmp_path / "s"), "--exit-status")
+    assert flagged.exit_code == 3 and "the embedding model cannot be loaded" in flagged.stderr
+
+
+@pytest.mark.slow
+def test_piped_answer_is_unwrapped_lines_and_citation_rows_with_the_timing_on_stderr(corpus_store):
+    result = run("ask", DRONES, "--store", str(corpus_store))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"conflict\t{DRONES}"
+    assert not any(line.startswith(" ") or line.endswith(" ") for line in lines)
+    # One sentence of the answer on one line, however wide: nothing wrapped.
+    assert any(
+        line.startswith("The move came after") and line.endswith("already stretched air defences. [1]")
+        for line in lines
+    )
+    rows = [line.split("\t") for line in lines if line.startswith("[")]
+    cited = json.loads(run("ask", DRONES, "--store", str(corpus_store), "--json").stdout)["citations"]
+    assert rows == [
+        [f"[{c['id']}]", c["source"], str(c["start"]), str(c["end"]), c["title"], c["quote"]] for c in cited
+    ]
+    assert re.search(r"^\d+\.\d s$", result.stderr, re.M) and not re.search(r"\d\.\d s", result.stdout)
+
+
+@pytest.mark.slow
+def test_piped_tables_are_tab_separated_rows_without_a_header(corpus_store):
+    stored = json.loads(run("sources", "--store", str(corpus_store), "--json").stdout)
+    listed = run("sources", "--store", str(corpus_store))
+    assert [line.split("\t") for line in listed.stdout.splitlines()] == [
+        [s["id"], s["title"], s["outlet"] or "", s["published"] or "", str(s["chunks"])] for s in stored
+    ]
+    status = dict(line.split("\t") for line in run("status", "--store", str(corpus_store)).stdout.splitlines())
+    assert status["sources"] == str(len(stored)) and status["llm"] == "none (extractive answers)"
+
+    audit = run("audit", "--store", str(corpus_store), "--limit", "2")
+    report = json.loads(run("audit", "--store", str(corpus_store), "--limit", "2", "--json").stdout)
+    rows = [line.split("\t") for line in audit.stdout.splitlines()]
+    quotes = {c["id"]: c for c in report["citations"]}
+    assert rows == [
+        [
+            str(n),
+            c["severity"],
+            c["kind"],
+            c["summary"],
+            side["value"],
+            quotes[i]["source"],
+            quotes[i]["title"],
+            quotes[i]["quote"],
+        ]
+        for n, c in enumerate(report["conflicts"], start=1)
+        for side in c["sides"]
+        for i in side["citations"]
+    ]
+    assert re.fullmatch(
+        r"2 conflict\(s\) among \d+ claims in \d+ sources \(the 2 most severe of \d+\) \(\d+\.\d\d s\)\n", audit.stderr
+    )
+
+
+@pytest.mark.slow
+def test_a_terminal_still_gets_the_padded_layout(corpus_store):
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "consistency", "ask", DRONES, "--store", str(corpus_store)],
+        env=cli_env({"TERM": "dumb"}),
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(50, 100),
+    )
+    shown = child.read()
+    child.close()
+    assert child.exitstatus == 0, shown
+    # (TERM=dumb: rich cannot erase its progress line, which stays blank.)
+    assert shown.lstrip().startswith(f"conflict  {DRONES}") and "\t" not in shown
+    assert re.search(r"^  \[1\] Putin may be mocking Trump", shown, re.M)
+    assert re.search(r"^  \d+\.\d s\r?$", shown, re.M)

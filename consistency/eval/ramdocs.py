@@ -40,11 +40,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, computed_field
 
-from ..checker import Checker
+from ..checker import Checker, validate_question
 from ..config import Settings
 from ..errors import InputError
 from ..index.embed import MiniLM, shared_model
 from ..models import Answer, AnswerStatus
+from ..reason.compose import NOT_FOUND_TEXT
 from ..text.dates import find_dates
 from ..text.numbers import number_mentions
 from .harness import share
@@ -414,12 +415,18 @@ def _ask_row(index: int, row: RamdocsRow, folder: Path, settings: Settings, mode
         began = time.perf_counter()
         report = checker.ingest([documents])
         ingested = time.perf_counter()
-        answer = checker.ask(row.question)
+        question = validate_question(row.question)
+        # Every document refused: the row is not answered (the Checker would refuse an empty store).
+        answer = checker.ask(question) if not checker.is_empty() else nothing_stored(question)
         asked = time.perf_counter()
     rejected = [f"{Path(f.path).name}: {(f.error or '').removeprefix(f'{f.path}: ')}" for f in report.failed]
     return score(index, row, answer).model_copy(
         update={"rejected_documents": rejected, "ingest_seconds": ingested - began, "ask_seconds": asked - ingested}
     )
+
+
+def nothing_stored(question: str) -> Answer:
+    return Answer(question=question, status="not_found", answer=NOT_FOUND_TEXT)
 
 
 def write_documents(row: RamdocsRow, folder: Path) -> Path:

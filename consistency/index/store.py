@@ -137,7 +137,7 @@ def _lock(handle: IO[str], location: str, wait: float | None, on_wait: Callable[
             time.sleep(0.2)
 
 
-def _file_id(source_id: str) -> str:
+def file_id(source_id: str) -> str:
     return source_id.split("#", 1)[0]
 
 
@@ -779,7 +779,7 @@ def _passage_metadata(passage: Passage, path: str) -> dict:
     low, high = date_bounds(passage.published)
     return {
         "source_id": passage.source_id,
-        "file_id": _file_id(passage.source_id),
+        "file_id": file_id(passage.source_id),
         "title": passage.title,
         "path": path,
         "start": passage.start,

@@ -7,57 +7,133 @@ store, even where chromadb's Rust core panics: Rust reports a panic on the
 process's stderr itself before Python sees it, so `main` passes native
 stderr through a filter that drops those reports (the store turns the panic
 into the one line a user reads).
+
+Results go to stdout, everything else (progress, notices, timings) to
+stderr. When stdout is not a terminal, results are lines for a program:
+nothing padded or wrapped, tables as tab-separated rows (render.py).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from .. import __version__
 from ..checker import Checker, validate_question
-from ..config import Settings, reader_choice
+from ..config import MAX_QUESTION_CHARS, Backend, Settings, reader_choice
 from ..errors import ConsistencyError, InputError
-from ..models import Filters
+from ..models import AuditReport, Filters, SourceInfo
 from . import render
 from .native_stderr import filter_native_stderr
 from .render import escape
 from .report import audit_html
 
+
+class _Argument(TyperArgument):
+    """An argument as `ls --help` shows one: QUESTION, [GOLD], PATH... (its
+    metavar), never typer's `{question}` and `<str>`."""
+
+    def display_type_rich(self, ctx):
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or self.name.upper()
+        return name if self.required else f"[{name}]"
+
+
+class _Labels:
+    """Help without typer's type labels (`<bool>`, `<list[Path]>`): values
+    are named by each option's metavar, and a flag, which takes no value,
+    shows none. Typer builds its arguments itself, so each is given the
+    class that shows them so."""
+
+    params: list
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.__class__ = _Argument
+            elif getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class Command(_Labels, TyperCommand):
+    pass
+
+
+class Group(_Labels, TyperGroup):
+    pass
+
+
 app = typer.Typer(
+    cls=Group,
     help="Answer questions from your sources with verified citations, and see where the sources disagree.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+command = functools.partial(app.command, cls=Command)
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
+
+LLM_BACKENDS: tuple[str, ...] = get_args(Backend)
+
+
+def _one_of(choices: tuple[str, ...]) -> str:
+    return f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+# Under --exit-status: what each answer status and verdict exits with.
+ANSWER_EXIT = {"answered": 0, "conflict": 1, "not_found": 4}
+VERDICT_EXIT = {"supported": 0, "contradicted": 1, "disputed": 1, "not_found": 4}
+NO_VERDICT_EXIT = 3  # an error other than a usage error, where 1 would read as a verdict
+STDIN_LIMIT = 1_000_000  # bytes of a question read from stdin: a pipe from /dev/urandom ends
 
 StoreOption = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]", show_default=False
+        "--store",
+        metavar="PATH",
+        help="Store folder \\[env: CONSISTENCY_STORE; default: ./.consistency]",
+        show_default=False,
     ),
 ]
 ChromaUrlOption = Annotated[
     str | None,
     typer.Option(
         "--chroma-url",
+        metavar="URL",
         help="Use a Chroma server instead of a folder, e.g. http://localhost:8000 \\[env: CONSISTENCY_CHROMA_URL]",
     ),
 ]
-TopKOption = Annotated[int | None, typer.Option("--top-k", min=1, max=100, help="Passages to read \\[default: 8].")]
+TopKOption = Annotated[
+    int | None, typer.Option("--top-k", metavar="N", min=1, max=100, help="Passages to read \\[default: 8].")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs instead of a table.")]
 LLMOption = Annotated[
     str | None,
     typer.Option(
         "--llm",
+        metavar="BACKEND",
         help=(
-            "Who writes answers: local, openai, openai-compatible or none \\[env: CONSISTENCY_LLM; "
-            "default: local when installed, else none]"
+            f"Who writes answers: {_one_of(LLM_BACKENDS)} \\[env: CONSISTENCY_LLM; "
+            "default: auto, which is local when installed, else none]"
         ),
         show_default=False,
     ),
@@ -66,6 +142,7 @@ LLMModelOption = Annotated[
     str | None,
     typer.Option(
         "--llm-model",
+        metavar="NAME",
         help="Model name for openai / openai-compatible \\[env: CONSISTENCY_LLM_MODEL]",
         show_default=False,
     ),
@@ -74,6 +151,7 @@ LLMUrlOption = Annotated[
     str | None,
     typer.Option(
         "--llm-url",
+        metavar="URL",
         help="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 \\[env: CONSISTENCY_LLM_URL]",
         show_default=False,
     ),
@@ -82,6 +160,7 @@ ReaderOption = Annotated[
     str | None,
     typer.Option(
         "--reader",
+        metavar="READER",
         help="Who reads the evidence: llm, llm-one-call (all sources in one call), typed (no model) or rules "
         "\\[env: CONSISTENCY_READER; default: llm when one is available, else typed]",
         show_default=False,
@@ -90,9 +169,42 @@ ReaderOption = Annotated[
 ModelPathOption = Annotated[
     Path | None,
     typer.Option(
-        "--model-path", help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]", show_default=False
+        "--model-path",
+        metavar="FILE",
+        help="Any GGUF file for --llm local \\[env: CONSISTENCY_MODEL_PATH]",
+        show_default=False,
     ),
 ]
+
+
+_EXIT_ERRORS = "; 2 a usage error (or an empty store), 3 another error."
+AskExitStatus = Annotated[
+    bool,
+    typer.Option("--exit-status", help="Exit with the result: 0 answered, 1 conflict, 4 not found" + _EXIT_ERRORS),
+]
+CheckExitStatus = Annotated[
+    bool,
+    typer.Option(
+        "--exit-status",
+        help="Exit with the verdict: 0 supported, 1 contradicted or disputed, 4 not found" + _EXIT_ERRORS,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"consistency {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    pass
 
 
 def user_errors(command):
@@ -112,12 +224,49 @@ def user_errors(command):
     return wrapper
 
 
-def _emit(result, as_json: bool, renderer) -> None:
-    """JSON for programs, rich text for people: one place decides."""
+@contextmanager
+def _verdict_exit(enabled: bool) -> Iterator[None]:
+    """Under --exit-status, 1 is a verdict (contradicted, conflict): an error
+    that would exit 1 exits NO_VERDICT_EXIT instead."""
+    try:
+        yield
+    except ConsistencyError as error:
+        if enabled and error.exit_code == 1:
+            error.exit_code = NO_VERDICT_EXIT
+        raise
+
+
+def _piped() -> bool:
+    """Is stdout a program or a file? Decided by the file itself, so that a
+    FORCE_COLOR meant for colours does not turn rows back into tables."""
+    isatty = getattr(out.file, "isatty", None)
+    return not (isatty and isatty())
+
+
+def _emit(result, as_json: bool, renderer, **notes) -> None:
+    """JSON for programs that ask for it, rows when piped, rich text for
+    people: one place decides. `notes` (stderr) takes timings and notices."""
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
-        renderer(out, result)
+        renderer(out, result, tsv=_piped(), **notes)
+
+
+def _text_argument(text: str, what: str) -> str:
+    """The argument, or for `-` what stdin holds (UTF-8), as `cat -` reads it."""
+    if text != "-":
+        return text
+    if sys.stdin.isatty():
+        err.print(f"reading the {what} from stdin; end it with Ctrl-D", highlight=False)
+    data = sys.stdin.buffer.read(STDIN_LIMIT + 1)
+    if len(data) > STDIN_LIMIT:
+        raise InputError(
+            f"the {what} on stdin is over {STDIN_LIMIT:,} bytes; the limit is {MAX_QUESTION_CHARS:,} characters"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} on stdin is not UTF-8 text") from None
 
 
 def _checker(store: Path | None, chroma_url: str | None, llm: dict | None = None, **overrides) -> Checker:
@@ -126,6 +275,8 @@ def _checker(store: Path | None, chroma_url: str | None, llm: dict | None = None
 
 
 def _llm_flags(llm: str | None, llm_model: str | None, llm_url: str | None, model_path: Path | None) -> dict:
+    if llm is not None and llm not in LLM_BACKENDS:
+        raise InputError(f"--llm {llm!r}: choose {_one_of(LLM_BACKENDS)}")
     if model_path is not None and not model_path.is_file():
         raise InputError(f"--model-path {model_path}: no such file")
     return {"backend": llm, "model": llm_model, "base_url": llm_url, "model_path": model_path}
@@ -144,19 +295,25 @@ def _start_llm(checker: Checker, quiet: bool) -> None:
         )
 
 
-@app.command()
+@command()
 @user_errors
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files (.txt, .md, .html) or folders to add or update.", show_default=False)
+        list[Path],
+        typer.Argument(
+            metavar="PATH...", help="Files (.txt, .md, .html) or folders to add or update.", show_default=False
+        ),
     ],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    max_file_mb: Annotated[float | None, typer.Option("--max-file-mb", help="Refuse files bigger than this.")] = None,
+    max_file_mb: Annotated[
+        float | None, typer.Option("--max-file-mb", metavar="MB", help="Refuse files bigger than this.")
+    ] = None,
     extract: Annotated[
         str,
         typer.Option(
             "--extract",
+            metavar="MODE",
             help=(
                 "rules: fast, amounts and missile classes; llm: the LLM also reads every passage for "
                 "qualitative claims (slow once, then cached)."
@@ -171,6 +328,7 @@ def ingest(
         float | None,
         typer.Option(
             "--wait",
+            metavar="SECONDS",
             min=0,
             help="When another ingest is writing to the store, wait at most this many seconds "
             "\\[default: until it is done]",
@@ -202,73 +360,101 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 @user_errors
 def ask(
-    question: Annotated[str, typer.Argument(help="A question about the stored sources.", show_default=False)],
+    question: Annotated[
+        str,
+        typer.Argument(
+            metavar="QUESTION", help="A question about the stored sources; - reads it from stdin.", show_default=False
+        ),
+    ],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     top_k: TopKOption = None,
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", help="Only these sources (repeatable; a file id covers all its articles)."),
+        typer.Option(
+            "--source", metavar="ID", help="Only these sources (repeatable; a file id covers all its articles)."
+        ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only sources published on or after this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(metavar="DATE", help="Only sources published on or after this date (YYYY-MM-DD)."),
     ] = None,
-    until: Annotated[str | None, typer.Option(help="Only sources published on or before this date.")] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Only sources published on or before this date.")
+    ] = None,
     llm: LLMOption = None,
     llm_model: LLMModelOption = None,
     llm_url: LLMUrlOption = None,
     model_path: ModelPathOption = None,
     reader: ReaderOption = None,
     json: JsonOption = False,
+    exit_status: AskExitStatus = False,
 ) -> None:
     """Answer a question; every statement cites the exact span of a source."""
-    validate_question(question)  # before any slow first-run work
-    overrides = {"reader": reader_choice(reader)} if reader else {}
-    checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path), **overrides)
-    _bootstrap_if_new(checker, quiet=json)
-    _start_llm(checker, quiet=json)
-    with render.drafting(err, quiet=json) as on_token:
-        result = checker.ask(
-            question, top_k=top_k, filters=Filters(sources=source or None, since=since, until=until), on_token=on_token
-        )
+    with _verdict_exit(exit_status):
+        question = validate_question(_text_argument(question, "question"))  # before any slow first-run work
+        overrides = {"reader": reader_choice(reader)} if reader else {}
+        checker = _checker(store, chroma_url, _llm_flags(llm, llm_model, llm_url, model_path), **overrides)
+        _bootstrap_if_new(checker, quiet=json)
+        _start_llm(checker, quiet=json)
+        with render.drafting(err, quiet=json) as on_token:
+            result = checker.ask(
+                question,
+                top_k=top_k,
+                filters=Filters(sources=source or None, since=since, until=until),
+                on_token=on_token,
+            )
     if not json:
         render.generation_notice(err, result)
-    _emit(result, json, render.answer)
+    _emit(result, json, render.answer, notes=err)
+    if exit_status and ANSWER_EXIT[result.status]:
+        raise typer.Exit(ANSWER_EXIT[result.status])
 
 
-@app.command()
+@command()
 @user_errors
 def check(
     claim: Annotated[
         str,
         typer.Argument(
-            help='A claim to check, e.g. "The flood destroyed 300 homes in the valley".', show_default=False
+            metavar="CLAIM",
+            help='A claim to check, e.g. "The flood destroyed 300 homes in the valley"; - reads it from stdin.',
+            show_default=False,
         ),
     ],
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
     top_k: TopKOption = None,
     json: JsonOption = False,
+    exit_status: CheckExitStatus = False,
 ) -> None:
     """Check a claim: supported, contradicted, disputed (the sources disagree) or not found."""
-    validate_question(claim, what="claim")
-    checker = _checker(store, chroma_url)
-    _bootstrap_if_new(checker, quiet=json)
-    _emit(checker.check(claim, top_k=top_k), json, render.verdict)
+    with _verdict_exit(exit_status):
+        claim = validate_question(_text_argument(claim, "claim"), what="claim")
+        checker = _checker(store, chroma_url)
+        _bootstrap_if_new(checker, quiet=json)
+        result = checker.check(claim, top_k=top_k)
+    _emit(result, json, render.verdict)
+    if exit_status and VERDICT_EXIT[result.verdict]:
+        raise typer.Exit(VERDICT_EXIT[result.verdict])
 
 
-@app.command()
+@command()
 @user_errors
 def audit(
     store: StoreOption = None,
     chroma_url: ChromaUrlOption = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show only the N most severe conflicts.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", metavar="N", min=1, help="Show only the N most severe conflicts.")
+    ] = None,
     html: Annotated[
         Path | None,
-        typer.Option("--html", help="Also write a self-contained HTML report to this file.", dir_okay=False),
+        typer.Option(
+            "--html", metavar="FILE", help="Also write a self-contained HTML report to this file.", dir_okay=False
+        ),
     ] = None,
     json: JsonOption = False,
 ) -> None:
@@ -277,18 +463,15 @@ def audit(
     _bootstrap_if_new(checker, quiet=json)
     report = checker.audit(limit=limit)
     if html:
-        _write_report(html, report)
-    if json:
-        print(report.model_dump_json(indent=2))
-    else:
-        render.audit(out, report)
-        if html:
-            err.print(f"wrote {html}")
+        _write_report(html, report, checker.sources())
+    _emit(report, json, render.audit, notes=err)
+    if html and not json:
+        err.print(f"wrote {html}")
 
 
-def _write_report(path: Path, report) -> None:
+def _write_report(path: Path, report: AuditReport, sources: list[SourceInfo]) -> None:
     try:
-        path.write_text(audit_html(report), encoding="utf-8")
+        path.write_text(audit_html(report, sources), encoding="utf-8")
     except OSError as error:
         raise ConsistencyError(f"cannot write {path}: {error.strerror}") from None
 
@@ -307,16 +490,25 @@ def _bootstrap_if_new(checker: Checker, quiet: bool) -> None:
         )
 
 
-@app.command("eval")
+@command("eval")
 @user_errors
 def eval_command(
     gold: Annotated[
         Path | None,
-        typer.Argument(help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]", show_default=False),
+        typer.Argument(
+            metavar="GOLD",
+            help="Gold questions (JSONL) \\[default: the bundled eval/gold.jsonl]",
+            show_default=False,
+        ),
     ] = None,
     claims: Annotated[
         Path | None,
-        typer.Option("--claims", help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]", show_default=False),
+        typer.Option(
+            "--claims",
+            metavar="FILE",
+            help="Gold claims (JSONL) \\[default: claims.jsonl beside GOLD]",
+            show_default=False,
+        ),
     ] = None,
     baseline: Annotated[
         bool,
@@ -328,25 +520,35 @@ def eval_command(
         Path | None,
         typer.Option(
             "--ramdocs",
+            metavar="FILE",
             help="Run an external set in the RAMDocs format instead (one fresh store per row).",
             show_default=False,
         ),
     ] = None,
     corpus: Annotated[
         Path | None,
-        typer.Option("--corpus", help="What the gold set is about \\[default: the bundled corpus]", show_default=False),
+        typer.Option(
+            "--corpus",
+            metavar="PATH",
+            help="What the gold set is about \\[default: the bundled corpus]",
+            show_default=False,
+        ),
     ] = None,
     store: Annotated[
         Path | None,
         typer.Option(
-            "--store", help="Store for the corpus \\[default: an eval store in the cache folder]", show_default=False
+            "--store",
+            metavar="PATH",
+            help="Store for the corpus \\[default: an eval store in the cache folder]",
+            show_default=False,
         ),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Only N items (or rows), evenly spaced through the file.")
+        int | None,
+        typer.Option("--limit", metavar="N", min=1, help="Only N items (or rows), evenly spaced through the file."),
     ] = None,
     report_dir: Annotated[
-        Path, typer.Option("--report-dir", help="Where the markdown report and PNG chart go.")
+        Path, typer.Option("--report-dir", metavar="PATH", help="Where the markdown report and PNG chart go.")
     ] = Path("eval/reports"),
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the markdown report and chart.")] = False,
     llm: LLMOption = None,
@@ -357,6 +559,7 @@ def eval_command(
         list[str] | None,
         typer.Option(
             "--reader",
+            metavar="READER",
             help=(
                 "Score this reader (repeatable, to set readers side by side): llm, llm-one-call, typed, rules "
                 "\\[default: the configured one]"
@@ -386,7 +589,7 @@ def eval_command(
     )
 
 
-@app.command()
+@command()
 @user_errors
 def serve(
     mcp: Annotated[
@@ -398,12 +601,13 @@ def serve(
         typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status)."),
     ] = False,
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on; anything but loopback needs --token.")
+        str, typer.Option("--host", metavar="HOST", help="Address to listen on; anything but loopback needs --token.")
     ] = "127.0.0.1",
     port: Annotated[
         int | None,
         typer.Option(
             "--port",
+            metavar="PORT",
             min=1,
             max=65535,
             help="Port \\[--http default: 8765; --mcp: stdio unless given].",
@@ -414,6 +618,7 @@ def serve(
         str | None,
         typer.Option(
             "--token",
+            metavar="TOKEN",
             envvar="CONSISTENCY_TOKEN",
             help="Require 'Authorization: Bearer TOKEN' on every request.",
             show_default=False,
@@ -423,6 +628,7 @@ def serve(
         list[Path] | None,
         typer.Option(
             "--allow-ingest",
+            metavar="PATH",
             help="A folder clients may ingest from (repeatable); without one, ingest is refused.",
             show_default=False,
         ),
@@ -456,7 +662,7 @@ def serve(
         serve_http(checker, roots, host, port, token, announce)
 
 
-@app.command()
+@command()
 @user_errors
 def chat(
     store: StoreOption = None,
@@ -476,7 +682,7 @@ def chat(
     run_chat(checker, out, err, top_k=top_k)
 
 
-@app.command()
+@command()
 @user_errors
 def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """List the stored sources: id, title, outlet, date, passages."""
@@ -484,17 +690,17 @@ def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json:
     if json:
         print("[" + ",".join(info.model_dump_json() for info in infos) + "]")
     else:
-        render.sources(out, infos)
+        render.sources(out, infos, notes=err, tsv=_piped())
 
 
-@app.command()
+@command()
 @user_errors
 def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """Where the store is, what it holds, and which models are in use."""
     _emit(_checker(store, chroma_url).status(), json, render.status)
 
 
-@app.command()
+@command()
 @user_errors
 def verify(
     store: StoreOption = None,

@@ -1,8 +1,12 @@
-"""How results look in a terminal (rich). JSON output needs none of this:
-it is the pydantic models' own dump."""
+"""How results look in a terminal (rich), and as lines for a program when
+the output is piped (`tsv=True`): nothing padded or wrapped, tables as
+tab-separated rows without a header, as `gh` prints them. Timings and
+notices go to `notes` (the CLI's stderr), never among the results. JSON
+output needs none of this: it is the pydantic models' own dump."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from rich.console import Console, Group
@@ -39,18 +43,24 @@ VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "dispute
 OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
 
 
-def answer(console: Console, result: Answer) -> None:
-    style = STATUS_STYLE[result.status]
-    console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
-    console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
-    _citations(console, result.citations)
+def answer(console: Console, result: Answer, notes: Console | None = None, tsv: bool = False) -> None:
+    if tsv:
+        row(console, result.status, result.question)
+        lines(console, result.answer)
+        _citation_rows(console, result.citations)
+    else:
+        style = STATUS_STYLE[result.status]
+        console.print(f"[{style}]{result.status.replace('_', ' ')}[/]  [bold]{escape(result.question)}[/]")
+        console.print(_indented(escape(result.answer), 2, top=1, bottom=1))
+        _citations(console, result.citations)
     if result.timings:
         by = (
             f" · written by {escape(result.llm.model)} ({result.llm.status})"
             if result.llm and result.llm.status in ("verified", "repaired")
             else ""
         )
-        console.print(_indented(f"[dim]{result.timings.total:.1f} s{by}[/]", 2, top=1))
+        timing = f"[dim]{result.timings.total:.1f} s{by}[/]"
+        (notes or console).print(timing if tsv else _indented(timing, 2, top=1), soft_wrap=tsv)
 
 
 def generation_notice(console: Console, result: Answer) -> None:
@@ -108,7 +118,7 @@ def model_progress(console: Console, quiet: bool = False):
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not console.is_terminal,  # a bar in a log file is a blank line
     )
     task = progress.add_task("model", total=None)
 
@@ -119,21 +129,54 @@ def model_progress(console: Console, quiet: bool = False):
         yield on_assemble
 
 
-def verdict(console: Console, result: Verdict) -> None:
+def verdict(console: Console, result: Verdict, tsv: bool = False) -> None:
+    if tsv:
+        row(console, result.verdict, result.claim)
+        lines(console, result.explanation)
+        _citation_rows(console, result.citations)
+        return
     style = VERDICT_STYLE[result.verdict]
     console.print(f"[{style}]{result.verdict.replace('_', ' ')}[/]  [bold]{escape(result.claim)}[/]")
     console.print(_indented(escape(result.explanation), 2, top=1, bottom=1))
     _citations(console, result.citations)
 
 
-def audit(console: Console, report: AuditReport) -> None:
-    console.print(
-        f"[bold]{len(report.conflicts)} conflict(s)[/] among {report.claims} claims in {report.sources} sources "
-        f"[dim]({report.seconds:.2f} s)[/]"
-    )
+def audit(console: Console, report: AuditReport, notes: Console | None = None, tsv: bool = False) -> None:
+    """A terminal gets a heading and each conflict with its sides; a program
+    one row per quote: conflict number, severity, kind, summary, the side's
+    value, source id, title and quote (the heading goes to `notes`)."""
+    notes = notes or console
+    heading = f"[bold]{len(report.conflicts)} conflict(s)[/] among {report.claims} claims in {report.sources} sources"
+    if report.total is not None and report.total > len(report.conflicts):
+        heading += f" (the {len(report.conflicts)} most severe of {report.total})"
+    timing = f"[dim]{report.seconds:.2f} s[/]"
     by_id = {c.id: c for c in report.citations}
+    if tsv:
+        notes.print(f"{heading} ({timing})", soft_wrap=True)
+        for number, conflict in enumerate(report.conflicts, start=1):
+            _conflict_rows(console, number, conflict, by_id)
+        return
+    console.print(heading)
     for number, conflict in enumerate(report.conflicts, start=1):
         _conflict(console, number, conflict, by_id)
+    notes.print(_indented(timing, 0, top=1))
+
+
+def _conflict_rows(console: Console, number: int, conflict: Conflict, by_id: dict[int, Citation]) -> None:
+    for side in conflict.sides:
+        for citation_id in side.citations:
+            citation = by_id[citation_id]
+            row(
+                console,
+                number,
+                conflict.severity,
+                conflict.kind,
+                conflict.summary,
+                side.value,
+                citation.source,
+                citation.title,
+                citation.quote,
+            )
 
 
 def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int, Citation]) -> None:
@@ -146,7 +189,7 @@ def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int
             citation = by_id[citation_id]
             console.print(
                 _indented(
-                    f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(citation.title)} "
+                    f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(_attribution(citation))} "
                     f"({escape(citation.source)})[/]",
                     6,
                 )
@@ -157,7 +200,7 @@ def _citations(console: Console, citations: list[Citation]) -> None:
     for citation in citations:
         console.print(
             _indented(
-                f"[bold cyan][{citation.id}][/] {escape(citation.title)} [dim]({escape(citation.source)}, "
+                f"[bold cyan][{citation.id}][/] {escape(_attribution(citation))} [dim]({escape(citation.source)}, "
                 f"chars {citation.start}-{citation.end})[/]",
                 2,
             )
@@ -165,13 +208,43 @@ def _citations(console: Console, citations: list[Citation]) -> None:
         console.print(_indented(f"[italic]“{escape(citation.quote)}”[/]", 6))
 
 
+def _attribution(citation: Citation) -> str:
+    """Title, outlet and date: who said it and when."""
+    return " · ".join(part for part in (citation.title, citation.outlet, citation.published) if part)
+
+
+def _citation_rows(console: Console, citations: list[Citation]) -> None:
+    """One row per citation: [n] as the answer cites it, source id, span, title, quote."""
+    for citation in citations:
+        row(console, f"[{citation.id}]", citation.source, citation.start, citation.end, citation.title, citation.quote)
+
+
 def _indented(markup: str, left: int, top: int = 0, bottom: int = 0) -> Padding:
     return Padding(markup, (top, 0, bottom, left), expand=False)
 
 
-def sources(console: Console, infos: list[SourceInfo]) -> None:
+_ROW_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
+
+
+def row(console: Console, *fields: object) -> None:
+    """One line of tab-separated fields, for `cut` and `awk`: a tab or line
+    break inside a field becomes a space."""
+    lines(console, "\t".join(_ROW_BREAKS.sub(" ", printable(str(field))) for field in fields))
+
+
+def lines(console: Console, text: str) -> None:
+    """Text as it is, neither styled, wrapped nor padded; written past rich,
+    which would expand its tabs."""
+    console.file.write(printable(text) + "\n")
+
+
+def sources(console: Console, infos: list[SourceInfo], notes: Console | None = None, tsv: bool = False) -> None:
     if not infos:
-        console.print("The store holds no sources yet: run [bold]consistency ingest PATH[/].")
+        (notes or console).print("The store holds no sources yet: run [bold]consistency ingest PATH[/].")
+        return
+    if tsv:
+        for info in infos:
+            row(console, info.id, info.title, info.outlet or "", info.published or "", info.chunks)
         return
     table = Table(show_lines=False)
     table.add_column("id", no_wrap=True)
@@ -184,30 +257,38 @@ def sources(console: Console, infos: list[SourceInfo]) -> None:
     console.print(table)
 
 
-def status(console: Console, result: StoreStatus) -> None:
+def status(console: Console, result: StoreStatus, tsv: bool = False) -> None:
+    fields = [
+        ("store", f"{result.location} ({result.backend})"),
+        ("sources", str(result.sources)),
+        ("passages", str(result.passages)),
+        ("claims", str(result.claims)),
+        ("embedding model", result.embedding_model),
+        ("llm", result.llm),
+    ]
+    if result.needs_repair:
+        fields.append(("needs repair", result.needs_repair + " (consistency verify --repair)"))
+    if tsv:
+        for name, value in fields:
+            row(console, name, value)
+        return
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("store", f"{result.location} ({result.backend})")
-    table.add_row("sources", str(result.sources))
-    table.add_row("passages", str(result.passages))
-    table.add_row("claims", str(result.claims))
-    table.add_row("embedding model", result.embedding_model)
-    table.add_row("llm", result.llm)
-    if result.needs_repair:
-        table.add_row("[yellow]needs repair[/]", escape(result.needs_repair) + " (consistency verify --repair)")
+    for name, value in fields:
+        table.add_row(f"[yellow]{name}[/]" if name == "needs repair" else name, escape(value))
     console.print(table)
 
 
-def store_check(console: Console, result: StoreCheck) -> None:
+def store_check(console: Console, result: StoreCheck, tsv: bool = False) -> None:
     for line in result.repaired:
-        console.print(f"repaired: {escape(line)}", highlight=False)
+        console.print(f"repaired: {escape(line)}", highlight=False, soft_wrap=tsv)
     for problem in result.problems:
         where = f"{problem.source} ({problem.path}): " if problem.source else ""
-        console.print(f"[red]problem[/] {escape(where + problem.problem)}", highlight=False)
+        console.print(f"[red]problem[/] {escape(where + problem.problem)}", highlight=False, soft_wrap=tsv)
     verdict = "[green]ok[/]" if result.ok else f"[red]{len(result.problems)} problem(s)[/]"
     held = f"{result.sources} sources, {result.passages} passages, {result.claims} claims"
-    console.print(f"{verdict}: {held} in {escape(result.location)}")
+    console.print(f"{verdict}: {held} in {escape(result.location)}", soft_wrap=tsv)
 
 
 def ingest_summary(console: Console, report: IngestReport) -> None:
@@ -237,7 +318,7 @@ def ingest_progress(console: Console, quiet: bool = False, passages: bool = Fals
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=quiet,
+        disable=quiet or not console.is_terminal,
     )
     task = progress.add_task("ingest", total=None)
     callbacks = {}
