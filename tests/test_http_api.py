@@ -4,13 +4,16 @@ store, real HTTP; and schemathesis against the OpenAPI schema."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urljoin
 
 import httpx
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -23,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from consistency import Checker
 from consistency.server.common import IngestRoots
-from consistency.server.http import create_app
+from consistency.server.http import BEARER_SCHEME, create_app
 
 from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 from .server_process import free_port, running_server
@@ -100,30 +103,79 @@ def _without_timings(answer: dict) -> dict:
 def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     inbox = tmp_path / "inbox"
     write(inbox / "kharkiv.txt", ARTICLE)
+    huge = "x" * 10_000_000
     with running_server(
         "--http", "--store", str(tmp_path / "store"), "--allow-ingest", str(inbox), env=cli_env()
     ) as server:
         client = httpx.Client(base_url=server.url, timeout=60)
-        blank = client.post("/ask", json={"question": "   "})
-        too_long = client.post("/ask", json={"question": "x" * 5000})
-        bad_date = client.post("/ask", json={"question": DRONES, "since": "last week"})
-        not_json = client.post("/ask", content=b"\xff\xfe", headers={"content-type": "application/json"})
+        invalid = {
+            "empty": client.post("/ask", json={"question": ""}),
+            "blank": client.post("/ask", json={"question": "   "}),
+            "blank claim": client.post("/check", json={"claim": "\n\t "}),
+            "too long": client.post("/ask", json={"question": "x" * 5000}),
+            "10 MB": client.post("/ask", json={"question": huge}),
+            "10 MB date": client.post("/ask", json={"question": DRONES, "until": huge}),
+            "wrong type": client.post("/ask", json={"question": 42}),
+            "missing": client.post("/check", json={"question": DRONES}),
+            "bad date": client.post("/ask", json={"question": DRONES, "since": "last week"}),
+            "bad top_k": client.post("/ask", json={"question": DRONES, "top_k": 0}),
+            "bad limit": client.get("/audit", params={"limit": "all"}),
+            "not json": client.post("/ask", content=b"\xff\xfe", headers={"content-type": "application/json"}),
+            "not an object": client.post("/ask", json=[DRONES]),
+            "no paths": client.post("/ingest", json={"paths": []}),
+        }
         outside = client.post("/ingest", json={"paths": ["/etc/passwd"]})
         escape = client.post("/ingest", json={"paths": ["../../etc"]})
+        gone = client.post("/ingest", json={"paths": ["kharkiv.txt", "no-such-story.txt"]})
+        gone_folder = client.post("/ingest", json={"paths": [str(inbox / "no-such-folder")]})
+        sources_before = client.get("/sources").json()
         added = client.post("/ingest", json={"paths": ["kharkiv.txt"]})
         kharkiv = client.post("/ask", json={"question": "How many drones were launched at Kharkiv?"}).json()
+        unknown = client.post("/ask", json={"question": DRONES, "sources": ["kharkiv", "no-such-source"]})
         missing = client.get("/nowhere")
         stderr = server.stderr()
-    assert blank.status_code == 400 and blank.json() == {"detail": "the question is empty"}
-    assert too_long.status_code == 422
-    assert bad_date.status_code == 400 and "must be a date" in bad_date.json()["detail"]
-    assert not_json.status_code == 422
-    assert outside.status_code == 403 and "outside the folders this server may ingest from" in outside.json()["detail"]
-    assert escape.status_code == 403
+    details = {name: _one_line_error(reply, 400) for name, reply in invalid.items()}
+    # Empty and blank are the same mistake, and say so the same way.
+    assert details["empty"] == details["blank"] == "question: must not be empty"
+    assert details["blank claim"] == "claim: must not be empty"
+    assert details["too long"] == details["10 MB"] == "question: at most 2,000 characters"
+    assert len(invalid["10 MB"].content) < 100 and len(invalid["10 MB date"].content) < 100  # never echoed
+    assert details["wrong type"] == "question: must be a string"
+    assert details["missing"] == "claim: required"
+    # A field of the request, not a CLI flag.
+    assert (
+        details["bad date"]
+        == details["10 MB date"].replace("until", "since")
+        == ("since: not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    )
+    assert details["bad top_k"] == "top_k: must be at least 1"
+    assert details["bad limit"] == "limit: must be a whole number"
+    assert details["not json"] == "the request body is not valid JSON"
+    assert details["not an object"] == "the request body must be a JSON object"
+    assert details["no paths"] == "paths: must not be empty"
+    assert not any("--" in detail for detail in details.values())
+    assert "outside the folders this server may ingest from" in _one_line_error(outside, 403)
+    assert _one_line_error(escape, 403)
+    # A path that does not exist refuses the whole ingest, naming it; nothing was written.
+    assert _one_line_error(gone, 400).startswith("no-such-story.txt: no such file or folder")
+    assert _one_line_error(gone_folder, 400) == f"{inbox / 'no-such-folder'}: no such file or folder"
+    assert sources_before == []
     assert added.status_code == 200 and added.json()["files"][0]["outcome"] == "added"
     assert kharkiv["status"] == "answered" and "42 drones" in kharkiv["citations"][0]["quote"]
-    assert missing.status_code == 404
+    # An unknown source id is named, not answered as "not found" (the Checker says which).
+    assert "'no-such-source'" in _one_line_error(unknown, 400) and "'kharkiv'" not in unknown.json()["detail"]
+    assert _one_line_error(missing, 404) == "Not Found"
     assert "Traceback" not in stderr
+
+
+def _one_line_error(reply: httpx.Response, status: int) -> str:
+    """The one error shape: {"detail": "one line"}, with the status expected."""
+    assert reply.status_code == status, (reply.status_code, reply.text[:300])
+    assert reply.headers["content-type"] == "application/json"
+    body = reply.json()
+    assert set(body) == {"detail"} and isinstance(body["detail"], str), body
+    assert body["detail"] and "\n" not in body["detail"] and len(body["detail"]) <= 500
+    return body["detail"]
 
 
 def test_ingest_is_refused_when_the_server_was_given_no_folder(store):
@@ -137,8 +189,70 @@ def test_a_token_is_required_when_set(store):
         anonymous = httpx.get(f"{server.url}/sources", timeout=60)
         wrong = httpx.get(f"{server.url}/sources", headers={"Authorization": "Bearer nope"}, timeout=60)
         right = httpx.get(f"{server.url}/sources", headers={"Authorization": "Bearer s3cret"}, timeout=60)
-    assert anonymous.status_code == 401 and wrong.status_code == 401
+        schema = httpx.get(f"{server.url}/openapi.json", headers={"Authorization": "Bearer s3cret"}, timeout=60).json()
+    assert _one_line_error(anonymous, 401) and _one_line_error(wrong, 401)
     assert right.status_code == 200 and len(right.json()) == 13
+    # The schema says how to authenticate, and what happens without it.
+    assert schema["components"]["securitySchemes"]["bearer"] == BEARER_SCHEME
+    assert {"bearer": []} in schema["security"]
+    for operation in _operations(schema):
+        assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"
+        }
+
+
+def test_the_schema_names_this_server_and_the_docs_need_nothing_from_outside(store):
+    with running_server("--http", "--store", str(store), env=cli_env()) as server:
+        schema = httpx.get(f"{server.url}/openapi.json", timeout=60).json()
+        docs = httpx.get(f"{server.url}/docs", timeout=60)
+        linked = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", docs.text)
+        assets = {url: httpx.get(urljoin(f"{server.url}/docs", url), timeout=60) for url in linked}
+    assert schema["servers"] == [{"url": server.url}]
+    assert {path: op["operationId"] for path, ops in schema["paths"].items() for op in ops.values()} == {
+        "/ask": "ask",
+        "/check": "check",
+        "/audit": "audit",
+        "/sources": "listSources",
+        "/status": "status",
+        "/ingest": "ingest",
+    }
+    # One error shape, one status for bad input: no 422 and no FastAPI validation-error array anywhere.
+    assert "422" not in json.dumps(schema) and "HTTPValidationError" not in json.dumps(schema)
+    for path in ("/ask", "/check", "/audit", "/ingest"):
+        assert "400" in next(iter(schema["paths"][path].values()))["responses"]
+    # The docs page: scripts, styles and icons from this server only, and each one there.
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
+    assert linked and not re.search(r"(https?:)?//", " ".join(linked))
+    assert "https://" not in docs.text and "http://" not in docs.text
+    assert all(reply.status_code == 200 and reply.content for reply in assets.values()), assets
+
+
+@pytest.mark.parametrize("bearer", [None, True, False])
+def test_the_schema_is_valid_openapi_with_or_without_a_token(corpus_checker, bearer):
+    validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is a test dependency")
+    client = TestClient(create_app(corpus_checker, IngestRoots([]), bearer=bearer))
+    schema = client.get("/openapi.json").json()
+    validator.validate(schema)
+    schemes = schema.get("components", {}).get("securitySchemes", {})
+    if bearer is False:  # the server runs without a token: nothing to declare
+        assert schema["security"] == [] and not schemes
+        assert not any("401" in operation["responses"] for operation in _operations(schema))
+    else:  # required with a token, optional ({}: none) when the app is not told
+        assert schemes == {"bearer": BEARER_SCHEME}
+        assert schema["security"] == ([{"bearer": []}] if bearer else [{}, {"bearer": []}])
+        assert all("401" in operation["responses"] for operation in _operations(schema))
+    assert schema["info"]["license"]["identifier"] == "Apache-2.0"
+
+
+def test_without_the_swagger_ui_package_docs_is_a_plain_page_of_the_operations(corpus_checker, monkeypatch):
+    monkeypatch.setattr("consistency.server.http._swagger_assets", lambda: None)
+    page = TestClient(create_app(corpus_checker, IngestRoots([]))).get("/docs")
+    assert page.status_code == 200 and "<code>POST /ask</code> (ask)" in page.text and "listSources" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+
+
+def _operations(schema: dict) -> list[dict]:
+    return [operation for operations in schema["paths"].values() for operation in operations.values()]
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,11 @@ class IngestRoots:
 
     def resolve(self, paths: list[str]) -> list[Path]:
         """The paths, resolved (symlinks followed), if every one lies inside
-        an allowed folder; relative paths are taken inside the first one."""
+        an allowed folder and exists; relative paths are taken inside the
+        first folder. A path that does not exist is the client's mistake (a
+        typo, a file not yet copied in): the whole request is refused, naming
+        it, before anything is written. A file that exists but cannot be
+        read fails alone in the report, as in any ingest."""
         if not self.folders:
             raise AccessDenied("this server was started without --allow-ingest FOLDER: ingest is disabled")
         if not paths:
@@ -45,7 +49,8 @@ class IngestRoots:
     def _inside(self, path: str) -> Path:
         try:
             candidate = Path(path).expanduser()
-            if not candidate.is_absolute():
+            relative = not candidate.is_absolute()
+            if relative:
                 candidate = self.folders[0] / candidate
             resolved = candidate.resolve()
         except (ValueError, OSError, RuntimeError):  # a NUL byte, a symlink loop, an unknown ~user
@@ -53,6 +58,14 @@ class IngestRoots:
         if not any(resolved == folder or folder in resolved.parents for folder in self.folders):
             allowed = ", ".join(str(f) for f in self.folders)
             raise AccessDenied(f"{path}: outside the folders this server may ingest from ({allowed})")
+        # Checked after the folders: whether a file outside them exists is not told.
+        try:
+            found = resolved.exists()
+        except OSError:  # a name too long, a folder without search permission
+            found = False
+        if not found:
+            where = f" (relative paths are taken inside {self.folders[0]})" if relative else ""
+            raise InputError(f"{path}: no such file or folder{where}")
         return resolved
 
     def ingest(self, checker: Checker, paths: list[str], **callbacks) -> IngestReport:
@@ -99,30 +112,66 @@ def warm_up(checker: Checker) -> None:
 
 class BearerAuth:
     """ASGI middleware: every request must carry `Authorization: Bearer
-    TOKEN` (compared in constant time). Used by both servers."""
+    TOKEN`. The scheme is matched in any case ("bearer TOKEN", RFC 7235),
+    the token compared in constant time. Used by both servers.
 
-    def __init__(self, app, token: str):
+    /.well-known/ paths answer 404 without asking for the token: neither
+    server publishes OAuth metadata, and a client that follows the MCP
+    authorization spec looks there after a 401 (oauth-protected-resource,
+    oauth-authorization-server) and, finding nothing, does not start an
+    OAuth flow; it keeps to the token it was given. `public` paths (and
+    what lies under them) are read without the token: the HTTP API's docs,
+    which a browser cannot send a token to and which hold no data."""
+
+    def __init__(self, app, token: str, public: tuple[str, ...] = ()):
+        if not token:
+            raise ValueError("an empty bearer token would let anyone in")
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.token = token.encode()
+        self.public = public
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or self._authorised(scope):
+        kind = scope["type"]
+        if kind == "lifespan":
             await self.app(scope, receive, send)
-            return
-        body = b'{"detail":"missing or wrong bearer token"}'
+        elif kind == "http" and self._well_known(scope):
+            await self._respond(send, 404, b'{"detail":"Not Found"}')
+        elif self._authorised(scope) or self._public(scope):
+            await self.app(scope, receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
+        else:
+            body = b'{"detail":"missing or wrong bearer token"}'
+            await self._respond(send, 401, body, [(b"www-authenticate", b"Bearer")])
+
+    def _authorised(self, scope) -> bool:
+        given = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, credentials = given.strip().partition(b" ")
+        # The token is compared in full whatever the scheme: the time taken says nothing about it.
+        matches = hmac.compare_digest(credentials.lstrip(b" "), self.token)
+        return matches and scheme.lower() == b"bearer"
+
+    def _public(self, scope) -> bool:
+        path = scope.get("path", "")
+        readable = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
+        return readable and any(path == p or path.startswith(p + "/") for p in self.public)
+
+    @staticmethod
+    def _well_known(scope) -> bool:
+        path = scope.get("path", "")
+        return path == "/.well-known" or path.startswith("/.well-known/")
+
+    @staticmethod
+    async def _respond(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         await send(
             {
                 "type": "http.response.start",
-                "status": 401,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
-                    (b"www-authenticate", b"Bearer"),
                     (b"content-length", str(len(body)).encode()),
+                    *(headers or []),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-    def _authorised(self, scope) -> bool:
-        given = dict(scope.get("headers") or []).get(b"authorization", b"")
-        return hmac.compare_digest(given, self.expected)

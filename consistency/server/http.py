@@ -1,6 +1,14 @@
 """The HTTP API: `consistency serve --http`. A thin FastAPI shell over
 `Checker`; every response body is the same pydantic model that `--json`
-prints. The OpenAPI schema is at /openapi.json, interactive docs at /docs.
+prints. The OpenAPI schema is at /openapi.json, interactive docs at /docs
+(served from this server: no CDN, so they work offline).
+
+Every error is `{"detail": "one line"}`. The rule for status codes: 400
+for any bad input (a field missing, of the wrong type, empty or too long,
+a date that is not a date, a source id or path that does not exist), 401
+without the server's bearer token, 403 for a path outside the folders the
+server may ingest from, 503 when the store cannot be read. 422 is never
+used, and a detail never echoes the input back.
 
 Handlers are plain functions: FastAPI runs them on its worker threads, so
 slow questions do not block each other or the server.
@@ -8,13 +16,18 @@ slow questions do not block each other or the server.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from .. import __version__
 from ..checker import Checker
@@ -22,102 +35,303 @@ from ..config import MAX_QUESTION_CHARS
 from ..errors import AccessDenied, ConsistencyError, StoreError
 from ..models import Answer, AuditReport, Filters, IngestReport, SourceInfo, StoreStatus, Verdict
 from .common import IngestRoots
+from .errors import DATE_PATTERN, NOT_BLANK, fields_detail, one_line
 
+
+def _not_blank(text: str) -> str:
+    # The schema's pattern says the same to clients; this is Python's own
+    # idea of whitespace, the one the Checker strips.
+    if not text.strip():
+        raise PydanticCustomError("blank", "must not be empty")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK), AfterValidator(_not_blank)]
 TopK = Annotated[int | None, Field(None, ge=1, le=100, description="passages to read (default 8)")]
+Date = Annotated[str, Field(pattern=DATE_PATTERN, examples=["2025-07-04", "2025-07", "2025"])]
+SourceId = Annotated[str, Field(min_length=1, max_length=200)]
+IngestPath = Annotated[str, Field(max_length=4096)]
 
 
 class AskRequest(BaseModel):
-    question: str = Field(
-        min_length=1,
-        max_length=MAX_QUESTION_CHARS,
-        examples=["How many drones were used in the record overnight attack?"],
-    )
+    question: Text = Field(examples=["How many drones were used in the record overnight attack?"])
     top_k: TopK = None
-    sources: list[str] | None = Field(None, description="only these source ids (a file id covers all its articles)")
-    since: str | None = Field(None, description="only sources published on or after this date (YYYY-MM-DD)")
-    until: str | None = Field(None, description="only sources published on or before this date")
+    sources: list[SourceId] | None = Field(
+        None, max_length=1000, description="only these source ids (a file id covers all its articles)"
+    )
+    since: Date | None = Field(
+        None, description="only sources published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY)"
+    )
+    until: Date | None = Field(
+        None, description="only sources published on or before this date (YYYY-MM-DD, YYYY-MM or YYYY)"
+    )
 
 
 class CheckRequest(BaseModel):
-    claim: str = Field(
-        min_length=1,
-        max_length=MAX_QUESTION_CHARS,
-        examples=["The flood destroyed 300 homes in the valley last week"],
-    )
+    claim: Text = Field(examples=["The flood destroyed 300 homes in the valley last week"])
     top_k: TopK = None
 
 
 class IngestRequest(BaseModel):
-    paths: list[str] = Field(
-        min_length=1, description="files or folders inside the folders the server was started with (--allow-ingest)"
+    paths: list[IngestPath] = Field(
+        min_length=1,
+        max_length=1000,
+        description="files or folders inside the folders the server was started with; relative paths are taken "
+        "inside the first of them",
     )
 
 
 class ErrorBody(BaseModel):
-    detail: str
+    detail: str = Field(description="what went wrong, in one line", examples=["question: must not be empty"])
 
 
 # A user's mistake or a server-side condition, never a 500.
 _STATUS = [(AccessDenied, 403), (StoreError, 503), (ConsistencyError, 400)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "bad input, in one line"},
-    503: {"model": ErrorBody, "description": "the store is unavailable"},
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+Responses = dict[int | str, dict[str, Any]]
+BAD_INPUT: Responses = {
+    400: _error(
+        "bad input, in one line naming the field: missing, of the wrong type, empty, too long or not a date; "
+        "an unknown source id; a path that does not exist; a question to a store that holds no sources yet"
+    )
 }
+UNAVAILABLE: Responses = {503: _error("the store cannot be read")}
 
 
-def create_app(checker: Checker, roots: IngestRoots) -> FastAPI:
+def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = None) -> FastAPI:
+    """`bearer`: whether the server runs behind a token (`BearerAuth`).
+    True: the schema requires it; False: no scheme is declared; None (not
+    told): the scheme is declared as optional, with its 401."""
     app = FastAPI(
         title="consistency",
         version=__version__,
         description=(
-            "Answers questions from stored news sources with verified verbatim citations, and flags "
-            "where the sources disagree."
+            "Answers questions from stored news sources with verified verbatim citations, and flags where the "
+            'sources disagree.\n\nEvery error is `{"detail": "one line"}`: 400 for bad input (a field missing, '
+            "of the wrong type, empty, too long or not a date; an unknown source id; a path that does not exist; "
+            "a question to a store that holds no sources yet), "
+            "401 without the server's bearer token, 403 for a path outside the folders the server may ingest "
+            "from, 503 when the store cannot be read."
         ),
-        responses=_ERRORS,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        openapi_url=None,  # served below, with this server's address
+        docs_url=None,  # served below, from local files
+        redoc_url=None,
     )
 
     @app.exception_handler(ConsistencyError)
     async def one_line_error(request: Request, error: ConsistencyError) -> JSONResponse:
         status = next(code for kind, code in _STATUS if isinstance(error, kind))
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        return JSONResponse({"detail": one_line(str(error))}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        # A lone surrogate ("\ud800") cannot be echoed back as UTF-8: say so
-        # in one line instead of failing to render FastAPI's usual 422.
-        if any(e.get("type") == "string_unicode" for e in error.errors()):
-            where = ".".join(str(part) for part in error.errors()[0].get("loc", ()))
-            return JSONResponse({"detail": f"{where}: not valid text (a lone surrogate code point)"}, status_code=400)
-        return await request_validation_exception_handler(request, error)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_detail(error.errors())}, status_code=400)
 
-    @app.post("/ask", response_model=Answer, summary="Answer a question with cited sources and conflicts")
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> JSONResponse:
+        # A bug: the traceback goes to the server's log, the client gets the same shape as any error.
+        return JSONResponse({"detail": "internal server error (the server's log has the details)"}, status_code=500)
+
+    @app.post(
+        "/ask",
+        operation_id="ask",
+        response_model=Answer,
+        responses={**BAD_INPUT, **UNAVAILABLE},
+        summary="Answer a question with cited sources and conflicts",
+    )
     def ask(request: AskRequest) -> Answer:
         filters = Filters(sources=request.sources, since=request.since, until=request.until)
         return checker.ask(request.question, top_k=request.top_k, filters=filters)
 
-    @app.post("/check", response_model=Verdict, summary="Check a claim: supported, contradicted, disputed or not found")
+    @app.post(
+        "/check",
+        operation_id="check",
+        response_model=Verdict,
+        responses={**BAD_INPUT, **UNAVAILABLE},
+        summary="Check a claim: supported, contradicted, disputed or not found",
+    )
     def check(request: CheckRequest) -> Verdict:
         return checker.check(request.claim, top_k=request.top_k)
 
-    @app.get("/audit", response_model=AuditReport, summary="Every conflict in the store, most severe first")
-    def audit(limit: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> AuditReport:
+    @app.get(
+        "/audit",
+        operation_id="audit",
+        response_model=AuditReport,
+        responses={**BAD_INPUT, **UNAVAILABLE},
+        summary="Every conflict in the store, most severe first",
+    )
+    def audit(
+        limit: Annotated[int | None, Query(ge=1, le=10_000, description="only the N most severe conflicts")] = None,
+    ) -> AuditReport:
         return checker.audit(limit=limit)
 
-    @app.get("/sources", response_model=list[SourceInfo], summary="The stored sources")
+    @app.get(
+        "/sources",
+        operation_id="listSources",
+        response_model=list[SourceInfo],
+        responses=UNAVAILABLE,
+        summary="The stored sources",
+    )
     def sources() -> list[SourceInfo]:
         return checker.sources()
 
-    @app.get("/status", response_model=StoreStatus, summary="Store location, counts and models in use")
+    @app.get(
+        "/status",
+        operation_id="status",
+        response_model=StoreStatus,
+        responses=UNAVAILABLE,
+        summary="Store location, counts and models in use",
+    )
     def status() -> StoreStatus:
         return checker.status()
 
     @app.post(
         "/ingest",
+        operation_id="ingest",
         response_model=IngestReport,
-        responses={403: {"model": ErrorBody, "description": "a path outside the allowed folders"}},
+        responses={
+            **BAD_INPUT,
+            403: _error("a path outside the folders the server may ingest from, or ingest disabled"),
+            **UNAVAILABLE,
+        },
         summary="Add or update files inside the folders the server was started with",
     )
     def ingest(request: IngestRequest) -> IngestReport:
         return roots.ingest(checker, request.paths)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _finish_schema(FastAPI.openapi(app), bearer)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_json(request: Request) -> JSONResponse:
+        schema = openapi()
+        url = _server_url(request)
+        if url:
+            schema = {"openapi": schema["openapi"], "info": schema["info"], "servers": [{"url": url}], **schema}
+        return JSONResponse(schema)
+
+    _add_docs(app)
     return app
+
+
+# ---- one-line errors -------------------------------------------------------
+
+
+def validation_detail(errors: Sequence[Any]) -> str:
+    """FastAPI's validation errors as one line naming each field and what is
+    wrong ("question: must not be empty"), never the input itself."""
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            return "the request body is not valid JSON"
+        loc = [part for part in error.get("loc", ()) if part != "body"]
+        if not loc or not isinstance(loc[0], str):  # the body itself, not one of its fields
+            if error.get("type") == "missing":
+                return "the request body is missing (a JSON object)"
+            return "the request body must be a JSON object"
+    return fields_detail(errors)
+
+
+# ---- the OpenAPI schema ----------------------------------------------------
+
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "the token the server was started with (--token or CONSISTENCY_TOKEN)",
+}
+
+
+def _finish_schema(schema: dict[str, Any], bearer: bool | None) -> dict[str, Any]:
+    """What FastAPI leaves out or gets wrong for this API: no 422 (bad input
+    is a 400), the bearer scheme and its 401s, operations as they are secured."""
+    components = schema.setdefault("components", {})
+    schemas = components.get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    if bearer is not False:
+        components["securitySchemes"] = {"bearer": BEARER_SCHEME}
+    # Not told whether a token is set: a client may send one ({} is "no authentication").
+    schema["security"] = [] if bearer is False else [{"bearer": []}] if bearer else [{}, {"bearer": []}]
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            operation["responses"].pop("422", None)
+            if bearer is False:
+                continue
+            operation["responses"]["401"] = {
+                "description": "a missing or wrong bearer token",
+                "headers": {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+            }
+    return schema
+
+
+def _server_url(request: Request) -> str | None:
+    """The address this server listens on, as the client reached it."""
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host, port = server
+    host = f"[{host}]" if ":" in host else host
+    root = request.scope.get("root_path", "").rstrip("/")
+    return f"{request.url.scheme}://{host}:{port}{root}"
+
+
+# ---- /docs -----------------------------------------------------------------
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI from the `fastapi-offline` package's copy (no CDN), or a
+    plain page of the operations when that package is not installed."""
+    assets = _swagger_assets()
+    if assets is not None:
+        app.mount("/docs/assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        if assets is None:
+            return _plain_docs(app.openapi(), f"{root}/openapi.json")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/assets/favicon.png",
+            oauth2_redirect_url=None,
+            # No badge from the online validator: nothing on the page leaves this server.
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+        )
+
+
+def _swagger_assets() -> Path | None:
+    try:
+        import fastapi_offline
+    except ImportError:
+        return None
+    folder = Path(fastapi_offline.__file__).parent / "static"
+    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
+
+
+def _plain_docs(schema: dict[str, Any], openapi_url: str) -> HTMLResponse:
+    rows = "".join(
+        f"<li><code>{method.upper()} {html.escape(path)}</code> ({html.escape(operation.get('operationId', ''))}): "
+        f"{html.escape(operation.get('summary', ''))}</li>"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    )
+    title = html.escape(schema["info"]["title"])
+    return HTMLResponse(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title} - API docs</title></head><body>"
+        f"<h1>{title} {html.escape(schema['info']['version'])}</h1><p>{html.escape(schema['info']['description'])}</p>"
+        f"<ul>{rows}</ul><p>The schema: <a href='{html.escape(openapi_url)}'>{html.escape(openapi_url)}</a></p>"
+        "</body></html>"
+    )

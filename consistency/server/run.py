@@ -17,9 +17,10 @@ def serve_http(
     """The HTTP API (FastAPI) until interrupted."""
     from .http import create_app
 
-    app = create_app(checker, roots)
+    app = create_app(checker, roots, bearer=bool(token))
     announce(f"consistency HTTP API on http://{_url_host(host)}:{port} (OpenAPI: /openapi.json, docs: /docs)")
-    _run_asgi(app, host, port, token)
+    # A browser cannot send the token to open the docs; they describe the API and hold no data.
+    _run_asgi(app, host, port, token, public=("/docs", "/openapi.json"))
 
 
 def serve_mcp(
@@ -38,11 +39,11 @@ def serve_mcp(
     _run_asgi(server.streamable_http_app(), host, port, token)
 
 
-def _run_asgi(app, host: str, port: int, token: str | None) -> None:
+def _run_asgi(app, host: str, port: int, token: str | None, public: tuple[str, ...] = ()) -> None:
     import uvicorn
 
     uvicorn.run(
-        BearerAuth(app, token) if token else app,
+        BearerAuth(app, token, public) if token else app,
         host=host,
         port=port,
         log_level="warning",
