@@ -6,6 +6,7 @@ shown must pass validation."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import socket
@@ -19,6 +20,8 @@ import pytest
 from consistency.extract.llm_claims import MAX_EXTRACT_TOKENS, SCHEMA, Extraction
 from consistency.llm.backends import LocalLLM, Message, RemoteLLM, parse_json
 from consistency.llm.validate import validate
+from consistency.reason.llm_judge import SCHEMA as JUDGE_SCHEMA
+from consistency.reason.llm_reader import SCHEMA as READER_SCHEMA
 from tests.conftest import assert_generation_is_honest, with_llm
 
 DRONES = "How many drones were used in the record overnight attack?"
@@ -72,21 +75,12 @@ def test_schema_constrained_output_parses_even_from_a_tiny_model(local):
     Extraction.model_validate(parse_json(reply))  # grammar-constrained: always the schema
 
 
-READING = {
-    "type": "object",
-    "properties": {
-        "answers": {"type": "boolean"},
-        "sentences": {"type": "array", "items": {"type": "integer"}, "maxItems": 2},
-        "answer": {"type": "string", "maxLength": 24},
-    },
-    "required": ["answers", "sentences", "answer"],
-    "additionalProperties": False,
-}
-VERDICT = {
-    "type": "object",
-    "properties": {"sentence": {"type": "integer"}, "same": {"type": "string", "enum": ["yes", "no", "unclear"]}},
-    "required": ["sentence", "same"],
-}
+# The readers' own schemas; the reading's bounds made tight enough that a
+# reply must be cut to fit them.
+READING = copy.deepcopy(READER_SCHEMA)
+READING["properties"]["sentences"]["maxItems"] = 2
+READING["properties"]["answer"]["maxLength"] = 24
+VERDICT = JUDGE_SCHEMA
 SENTENCES = [
     Message(role="system", content="Reply with JSON only."),
     Message(
