@@ -154,6 +154,14 @@ class Conflict(BaseModel):
         """ "500 drones and missiles [1] vs 539 drones + 11 missiles = 550 [2]"."""
         return joiner.join(f"{side.value} {''.join(f'[{n}]' for n in side.citations)}" for side in self.sides)
 
+    def shared_citations(self) -> set[int]:
+        """Sentences that state the values of more than one side ("X called
+        it A, but Y called it B"). Each side's claim is really in them, but
+        shown under every side they read as the same evidence for opposite
+        answers: pages show them once, below the sides."""
+        seen = [n for side in self.sides for n in set(side.citations)]
+        return {n for n in seen if seen.count(n) > 1}
+
 
 AnswerStatus = Literal["answered", "conflict", "not_found"]
 GenerationStatus = Literal["verified", "repaired", "rejected", "unavailable", "skipped"]

@@ -460,3 +460,26 @@ def test_a_terminal_still_gets_the_padded_layout(corpus_store):
     assert shown.lstrip().startswith(f"conflict  {DRONES}") and "\t" not in shown
     assert re.search(r"^  \[1\] Putin may be mocking Trump", shown, re.M)
     assert re.search(r"^  \d+\.\d s\r?$", shown, re.M)
+
+
+def test_a_sentence_stating_both_sides_is_printed_once_with_its_outlet_and_date():
+    from rich.console import Console
+
+    from consistency.models import AuditReport, Citation, Conflict, ConflictSide
+    from consistency.shells import render
+
+    both = Citation(
+        id=1, source="s#1", title="Launch", quote="A called it X, but B called it Y.", start=0, end=33,
+        outlet="The Daily", published="2024-11",
+    )  # fmt: skip
+    only = Citation(id=2, source="s#2", title="Later", quote="C called it X.", start=0, end=14)
+    conflict = Conflict(
+        kind="qualitative", severity="major", summary="class: X vs Y", explanation="Two answers.",
+        sides=[ConflictSide(value="X", citations=[1, 2]), ConflictSide(value="Y", citations=[1])],
+    )  # fmt: skip
+    console = Console(record=True, width=200)
+    report = AuditReport(conflicts=[conflict], citations=[both, only], sources=2, claims=2, seconds=0.1)
+    render.audit(console, report)
+    text = console.export_text()
+    assert text.count("A called it X, but B called it Y.") == 1
+    assert "The Daily · 2024-11" in text and text.count("C called it X.") == 1

@@ -183,17 +183,28 @@ def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int
     style = "bold red" if conflict.severity == "major" else "bold yellow"
     console.print(f"\n[{style}]{number}. {conflict.severity} {conflict.kind}[/]  {escape(conflict.summary)}")
     console.print(_indented(f"[dim]{escape(conflict.explanation)}[/]", 3))
+    shared = conflict.shared_citations()
     for side in conflict.sides:
         console.print(_indented(f"[bold]{escape(side.value)}[/]", 3))
-        for citation_id in side.citations:
-            citation = by_id[citation_id]
-            console.print(
-                _indented(
-                    f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(_attribution(citation))} "
-                    f"({escape(citation.source)})[/]",
-                    6,
-                )
-            )
+        own = [n for n in side.citations if n not in shared]
+        for citation_id in own:
+            _conflict_quote(console, by_id[citation_id])
+        if not own:
+            console.print(_indented("[dim]stated only in the sentence below, which gives both values[/]", 6))
+    if shared:
+        console.print(_indented("[bold]Both, in one sentence[/]", 3))
+        for citation_id in sorted(shared):
+            _conflict_quote(console, by_id[citation_id])
+
+
+def _conflict_quote(console: Console, citation: Citation) -> None:
+    console.print(
+        _indented(
+            f"[italic]“{escape(citation.quote)}”[/] [dim]— {escape(_attribution(citation))} "
+            f"({escape(citation.source)})[/]",
+            6,
+        )
+    )
 
 
 def _citations(console: Console, citations: list[Citation]) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
@@ -93,7 +92,7 @@ def _contents(conflicts: list[Conflict]) -> str:
 
 
 def _conflict(number: int, conflict: Conflict, by_id: dict[int, Citation], infos: dict[str, SourceInfo]) -> str:
-    shared = _shared_citations(conflict)
+    shared = conflict.shared_citations()
     sides = "".join(
         _side(position, side, by_id, infos, shared) for position, side in enumerate(conflict.sides, start=1)
     )
@@ -115,16 +114,6 @@ def _badges(conflict: Conflict) -> str:
 
 def _anchor(number: int) -> str:
     return f"conflict-{number}"
-
-
-def _shared_citations(conflict: Conflict) -> set[int]:
-    """Sentences that state the values of more than one side ("X called it
-    A, but Y called it B"). Each side's claim is really in them, but shown
-    under every side they read as the same evidence for opposite answers:
-    they are shown once, under the sides, with every value they state
-    marked."""
-    counts = Counter(citation_id for side in conflict.sides for citation_id in set(side.citations))
-    return {citation_id for citation_id, count in counts.items() if count > 1}
 
 
 def _side(
