@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from consistency import Checker
+from consistency.extract.question import Question
 from consistency.llm.backends import LLM, Completion, Message
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.llm_reader import LLMReader
@@ -395,3 +396,18 @@ def test_the_bare_noun_asked_about_is_no_kind_of_it(tmp_path):
     assert "names no kind of vessel" in bare.llm.note and "vessel" not in [r.answer for r in bare.readings]
     kind, _ = read_with(checker, [{"answers": True, "sentences": [1], "answer": "steam trawler"}], question)
     assert [r.answer for r in kind.readings if r.reader == "llm"] == ["steam trawler"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kept"),
+    [
+        ("What sport is Ann Lee associated with?", "Ann Lee associated with rowing", "rowing"),
+        ("When was the bridge opened?", "The bridge was opened on 4 May 1931", "on 4 May 1931"),
+        ("Who designed the bridge?", "Ann Lee", "Ann Lee"),
+        ("Who designed the bridge?", "the bridge", "the bridge"),  # all question words: left to fail on its own
+    ],
+)
+def test_a_readers_answer_loses_the_question_it_restates(question, answer, kept):
+    from consistency.reason.verify import without_the_question
+
+    assert without_the_question(answer, Question.analyse(question)) == kept

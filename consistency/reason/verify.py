@@ -58,6 +58,9 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
             return f"cites sentence {number}, which was not offered for this source"
         sentences.append(sentence)
     answer = reading.answer.strip()
+    if question.answer_type not in ("amount", "stance"):
+        answer = without_the_question(answer, question)
+        reading = replace(reading, answer=answer)
     cited = " ".join(s.text for s in sentences)
     if not answer:
         return "gives no answer"
@@ -82,6 +85,23 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
     if question.answer_type == "stance":
         return _stance(question, reading, sentences, evidence)
     return _named(question, reading, sentences, source)
+
+
+def without_the_question(answer: str, question: Question) -> str:
+    """The answer without the question restated in front of it: a model
+    asked "What sport is X associated with?" often replies "X associated
+    with baseball", whose first words are the question's, not its
+    sentence's. What follows them is the answer; an answer that is all
+    question words is left whole (it fails on its own)."""
+    asked = {word.lower() for word in _WORDS.findall(question.text)}
+    words = list(_WORDS.finditer(answer))
+    for index, word in enumerate(words):
+        if word.group().lower() not in asked:
+            return answer[word.start() :].strip() if index else answer
+    return answer
+
+
+_WORDS = re.compile(r"[\w’'-]+")
 
 
 def _ungrounded(answer: str, cited: str, words: bool = True) -> str | None:
