@@ -213,6 +213,7 @@ def test_the_schema_names_this_server_and_the_docs_need_nothing_from_outside(sto
         "/check": "check",
         "/audit": "audit",
         "/sources": "listSources",
+        "/sources/{source_id}": "getSource",
         "/status": "status",
         "/ingest": "ingest",
     }
@@ -310,6 +311,7 @@ OPERATIONS = [
     ("/ingest", "POST"),
     ("/audit", "GET"),
     ("/sources", "GET"),
+    ("/sources/{source_id}", "GET"),
     ("/status", "GET"),
 ]
 

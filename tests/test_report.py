@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from consistency.models import AuditReport, Citation, Conflict, ConflictSide, SourceInfo
-from consistency.shells.report import audit_html
+from consistency.server.report import audit_html
 
 from .test_cli import run
 

@@ -12,10 +12,14 @@ import hmac
 import ipaddress
 import socket
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
 
 from ..checker import Checker
 from ..errors import AccessDenied, InputError
-from ..models import IngestReport
+from ..index.store import file_id
+from ..models import AuditReport, Conflict, IngestReport
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_HTTP_PORT = 8765
@@ -175,3 +179,52 @@ class BearerAuth:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+ConflictKind = Literal["numeric", "qualitative", "date", "entity"]
+Severity = Literal["minor", "major"]
+
+
+class AuditPage(BaseModel):
+    """Which conflicts of an audit a client wants: a store can hold
+    thousands, a page shows a few at a time."""
+
+    offset: int = 0
+    limit: int | None = None
+    kind: ConflictKind | None = None
+    severity: Severity | None = None
+    source: str | None = None
+
+
+def audit_page(checker: Checker, page: AuditPage) -> AuditReport:
+    """The conflicts that pass the filters, most severe first, from
+    `offset` on; `total` counts all that pass. Citations are those the page
+    cites, under their ids in the whole audit."""
+    if page.source is not None:
+        _known_source(checker, page.source)
+    report = checker.audit()
+    by_id = {citation.id: citation for citation in report.citations}
+
+    def passes(conflict: Conflict) -> bool:
+        if conflict.kind != (page.kind or conflict.kind) or conflict.severity != (page.severity or conflict.severity):
+            return False
+        cited = {by_id[n].source for side in conflict.sides for n in side.citations if n in by_id}
+        return page.source is None or any(page.source in (s, file_id(s)) for s in cited)
+
+    passing = [conflict for conflict in report.conflicts if passes(conflict)]
+    end = None if page.limit is None else page.offset + page.limit
+    shown = passing[page.offset : end]
+    used = {n for conflict in shown for side in conflict.sides for n in side.citations}
+    return report.model_copy(
+        update={
+            "conflicts": shown,
+            "citations": [citation for citation in report.citations if citation.id in used],
+            "total": len(passing),
+        }
+    )
+
+
+def _known_source(checker: Checker, source_id: str) -> None:
+    stored = {info.id for info in checker.sources()}
+    if source_id not in stored | {file_id(s) for s in stored}:
+        raise InputError(f"unknown source {source_id!r}: the store holds no source or file with that id")

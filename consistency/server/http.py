@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -32,10 +33,11 @@ from pydantic_core import PydanticCustomError
 from .. import __version__
 from ..checker import Checker
 from ..config import MAX_QUESTION_CHARS
-from ..errors import AccessDenied, ConsistencyError, StoreError
-from ..models import Answer, AuditReport, Filters, IngestReport, SourceInfo, StoreStatus, Verdict
-from .common import IngestRoots
+from ..errors import AccessDenied, ConsistencyError, InputError, StoreError
+from ..models import Answer, AuditReport, Filters, IngestReport, Source, SourceInfo, StoreStatus, Verdict
+from .common import AuditPage, ConflictKind, IngestRoots, Severity, audit_page
 from .errors import DATE_PATTERN, NOT_BLANK, fields_detail, one_line
+from .web import add_web
 
 
 def _not_blank(text: str) -> str:
@@ -168,8 +170,17 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
     )
     def audit(
         limit: Annotated[int | None, Query(ge=1, le=10_000, description="only the N most severe conflicts")] = None,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip the N most severe (for paging)")] = 0,
+        kind: Annotated[ConflictKind | None, Query(description="only conflicts of this kind")] = None,
+        severity: Annotated[Severity | None, Query(description="only conflicts of this severity")] = None,
+        source: Annotated[
+            str | None, Query(min_length=1, max_length=200, description="only conflicts citing this source id")
+        ] = None,
     ) -> AuditReport:
-        return checker.audit(limit=limit)
+        if offset == 0 and kind is None and severity is None and source is None:
+            return checker.audit(limit=limit)
+        # `total` then counts the conflicts that pass the filters.
+        return audit_page(checker, AuditPage(offset=offset, limit=limit, kind=kind, severity=severity, source=source))
 
     @app.get(
         "/sources",
@@ -180,6 +191,19 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
     )
     def sources() -> list[SourceInfo]:
         return checker.sources()
+
+    @app.get(
+        "/sources/{source_id}",
+        operation_id="getSource",
+        response_model=Source,
+        responses={**BAD_INPUT, **UNAVAILABLE},
+        summary="One stored source with its whole text (citations are spans of it)",
+    )
+    def source(source_id: Annotated[str, PathParam(min_length=1, max_length=200)]) -> Source:
+        found = checker.source(source_id)
+        if found is None:
+            raise InputError(f"no source with id {source_id!r} (GET /sources lists them)")
+        return found
 
     @app.get(
         "/status",
@@ -221,6 +245,7 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
         return JSONResponse(schema)
 
     _add_docs(app)
+    add_web(app, checker, roots)
     return app
 
 

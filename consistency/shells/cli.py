@@ -31,10 +31,10 @@ from ..checker import Checker, validate_question
 from ..config import MAX_QUESTION_CHARS, Backend, Settings, reader_choice
 from ..errors import ConsistencyError, InputError
 from ..models import AuditReport, Filters, SourceInfo
+from ..server.report import audit_html
 from . import render
 from .native_stderr import filter_native_stderr
 from .render import escape
-from .report import audit_html
 
 
 class _Argument(TyperArgument):
@@ -600,6 +600,10 @@ def serve(
         bool,
         typer.Option("--http", help="Serve the HTTP API (POST /ask, /check, /ingest; GET /audit, /sources, /status)."),
     ] = False,
+    web: Annotated[
+        bool,
+        typer.Option("--web", help="--http, and open its web page (ask, check, audit, sources) in the browser."),
+    ] = False,
     host: Annotated[
         str, typer.Option("--host", metavar="HOST", help="Address to listen on; anything but loopback needs --token.")
     ] = "127.0.0.1",
@@ -644,8 +648,9 @@ def serve(
     from ..server import common as serving
     from ..server.run import serve_http, serve_mcp
 
+    http = http or web
     if mcp == http:
-        raise InputError("choose one of --mcp or --http")
+        raise InputError("choose one of --mcp or --http (or --web)")
     if http and port is None:
         port = serving.DEFAULT_HTTP_PORT
     roots = serving.IngestRoots(allow_ingest or [])
@@ -659,7 +664,7 @@ def serve(
     if mcp:
         serve_mcp(checker, roots, host, port, token, announce)
     elif port is not None:
-        serve_http(checker, roots, host, port, token, announce)
+        serve_http(checker, roots, host, port, token, announce, open_browser=web)
 
 
 @command()

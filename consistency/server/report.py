@@ -4,7 +4,9 @@ the order its heading names them, every quote under the outlet, title and
 publication date of its source (dates are often why figures differ) and
 linked to the source file, the disputed values marked.
 
-No scripts, no external files: it can be mailed or archived as it is.
+No scripts, no external files: it can be mailed or archived as it is. It
+lives beside the servers because the web page shows the same cards
+(web.py) and the CLI's `audit --html` writes this page.
 Everything that comes from the sources (titles, outlets, quotes, paths) is
 untrusted text and is escaped.
 
@@ -123,7 +125,7 @@ def _side(
     quotes = "".join(_quote(citation, [(position, side.value)], infos) for citation in own)
     if not own and any(n in shared for n in side.citations):
         quotes = '<p class="empty">Stated only in the sentence below, which gives more than one value.</p>'
-    return f'<div class="side side-{_colour(position)}"><h3>{_text(side.value)}</h3>{quotes}</div>'
+    return f'<div class="side side-{side_colour(position)}"><h3>{_text(side.value)}</h3>{quotes}</div>'
 
 
 def _shared(citation_id: int, conflict: Conflict, by_id: dict[int, Citation], infos: dict[str, SourceInfo]) -> str:
@@ -140,7 +142,7 @@ def _shared(citation_id: int, conflict: Conflict, by_id: dict[int, Citation], in
 
 def _quote(citation: Citation, values: list[tuple[int, str]], infos: dict[str, SourceInfo]) -> str:
     return (
-        f'<figure class="quote"><blockquote>{_highlight(citation.quote, values)}</blockquote>'
+        f'<figure class="quote"><blockquote>{highlight(citation.quote, values)}</blockquote>'
         f'<figcaption class="source">{_attribution(citation, infos.get(citation.source))}</figcaption></figure>'
     )
 
@@ -175,7 +177,7 @@ def _file_link(path: str) -> str | None:
     return url_quote(path.replace("\\", "/"))
 
 
-def _colour(position: int) -> int:
+def side_colour(position: int) -> int:
     return (position - 1) % len(SIDE_COLOURS) + 1
 
 
@@ -186,7 +188,7 @@ def _text(value: str) -> str:
 # ---- marking the values --------------------------------------------------------
 
 
-def _highlight(quote: str, values: list[tuple[int, str]]) -> str:
+def highlight(quote: str, values: list[tuple[int, str]]) -> str:
     """The quote with what each side states marked in that side's colour."""
     owner: dict[str, int] = {}
     for position, value in values:
@@ -200,7 +202,7 @@ def _highlight(quote: str, values: list[tuple[int, str]]) -> str:
     for match in pattern.finditer(quote):
         position = owner[match.group().lower()]
         out.append(_text(quote[last : match.start()]))
-        out.append(f'<mark class="side-{_colour(position)}">{_text(match.group())}</mark>')
+        out.append(f'<mark class="side-{side_colour(position)}">{_text(match.group())}</mark>')
         last = match.end()
     out.append(_text(quote[last:]))
     return "".join(out)
