@@ -287,7 +287,9 @@ class Checker:
         return filters
 
     def _empty_store(self) -> InputError:
-        return InputError(f"the store {self.store.location} is empty: add sources with `consistency ingest PATH`")
+        # Every shell shows this line: it names the ways each of them can fill the store.
+        how = "`consistency ingest PATH`, POST /ingest or the MCP ingest tool"
+        return InputError(f"the store {self.store.location} is empty: add sources first ({how})")
 
     def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
         return self.retriever.retrieve(text, top_k or self.settings.top_k, filters)

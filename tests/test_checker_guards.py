@@ -12,11 +12,13 @@ from consistency import Filters, InputError
 
 from .conftest import ARTICLE, write
 
+HOW = "`consistency ingest PATH`, POST /ingest or the MCP ingest tool"
+
 KHARKIV = "How many drones were launched at Kharkiv?"
 
 
 def test_an_empty_store_is_named_with_how_to_fill_it(empty_checker):
-    empty = f"the store {empty_checker.store.location} is empty: add sources with `consistency ingest PATH`"
+    empty = f"the store {empty_checker.store.location} is empty: add sources first ({HOW})"
     for attempt in (
         lambda: empty_checker.ask(KHARKIV),
         lambda: empty_checker.check("Russia launched 42 drones at Kharkiv"),

@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 
+HOW = "`consistency ingest PATH`, POST /ingest or the MCP ingest tool"
+
 DRONES = "How many drones were used in the record overnight attack?"
 
 
@@ -101,7 +103,7 @@ def test_ingest_sources_status_and_ask_on_a_chosen_store(tmp_path):
 @pytest.mark.parametrize("command", [["ask", DRONES, "--json"], ["check", "Russia launched 539 drones"], ["audit"]])
 def test_a_chosen_empty_store_is_not_filled_but_says_how_to_fill_it(tmp_path, command):
     result = run(*command, "--store", str(tmp_path / "mine"))
-    assert_clean_error(result, f"the store {tmp_path / 'mine'} is empty: add sources with `consistency ingest PATH`")
+    assert_clean_error(result, f"the store {tmp_path / 'mine'} is empty: add sources first ({HOW})")
     assert result.returncode == 2 and result.stdout == ""
     assert json.loads(run("sources", "--store", str(tmp_path / "mine"), "--json").stdout) == []
 
