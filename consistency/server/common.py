@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -211,9 +212,18 @@ def audit_page(checker: Checker, page: AuditPage) -> AuditReport:
         cited = {by_id[n].source for side in conflict.sides for n in side.citations if n in by_id}
         return page.source is None or any(page.source in (s, file_id(s)) for s in cited)
 
-    passing = [conflict for conflict in report.conflicts if passes(conflict)]
-    end = None if page.limit is None else page.offset + page.limit
-    shown = passing[page.offset : end]
+    return page_of(report, page.offset, page.limit, passes)
+
+
+def page_of(
+    report: AuditReport, offset: int, limit: int | None, keep: Callable[[Conflict], bool] | None = None
+) -> AuditReport:
+    """The conflicts `keep` passes, from `offset` on, with the citations they
+    use (ids unchanged, so an id means the same quote on every page);
+    `total` counts all that pass. Both servers page audits with it."""
+    passing = [conflict for conflict in report.conflicts if keep is None or keep(conflict)]
+    end = None if limit is None else offset + limit
+    shown = passing[offset:end]
     used = {n for conflict in shown for side in conflict.sides for n in side.citations}
     return report.model_copy(
         update={

@@ -36,7 +36,7 @@ from ..config import MAX_QUESTION_CHARS
 from ..errors import ConsistencyError
 from ..models import Answer, AuditReport, FileResult, Filters, IngestReport, SourceInfo, Verdict
 from ..text.dates import checked_date
-from .common import DEFAULT_HOST, IngestRoots
+from .common import DEFAULT_HOST, IngestRoots, page_of
 from .errors import fields_detail, one_line
 
 AUDIT_PAGE = 20  # conflicts an audit returns unless asked for more
@@ -239,16 +239,8 @@ def audit_page(report: AuditReport, limit: int, offset: int) -> tuple[AuditRepor
     """Conflicts offset+1 .. offset+limit of the report, with the citations
     they use (ids unchanged, so an id means the same quote on every page),
     and a note when the page does not hold them all."""
-    conflicts = report.conflicts[offset : offset + limit]
-    used = {n for conflict in conflicts for side in conflict.sides for n in side.citations}
-    page = report.model_copy(
-        update={
-            "conflicts": conflicts,
-            "citations": [c for c in report.citations if c.id in used],
-            "total": len(report.conflicts),
-        }
-    )
-    return page, _page_note("conflicts", len(conflicts), len(report.conflicts), offset, "audit")
+    page = page_of(report, offset, limit)
+    return page, _page_note("conflicts", len(page.conflicts), len(report.conflicts), offset, "audit")
 
 
 def _page_note(what: str, shown: int, total: int, offset: int, tool: str) -> str | None:
