@@ -411,3 +411,59 @@ def test_a_readers_answer_loses_the_question_it_restates(question, answer, kept)
     from consistency.reason.verify import without_the_question
 
     assert without_the_question(answer, Question.analyse(question)) == kept
+
+
+STRIKES = {
+    "strikes.txt": (
+        "",
+        "Strikes across the north\n\n"
+        "In the Marrow Bay region, a strike hit a depot, leading to at least six casualties and 16 wounded, "
+        "the governor said. Further north, drone strikes in the city of Velmora killed at least two people "
+        "and injured 12. Rescue crews worked through the night.",
+    ),
+}
+
+
+def test_a_place_the_question_names_chooses_between_events_however_it_is_worded(tmp_path):
+    assert Question.analyse("How many casualties did the drone attack on Velmora cause?").places == ["velmora"]
+    assert Question.analyse("What followed the siege of Tarnholt?").places == ["tarnholt"]
+    assert Question.analyse("How many strikes on Monday?").places == []
+    checker = corpus(tmp_path, STRIKES)
+    answer = checker.ask("How many casualties did the drone attack on Velmora cause?")
+    assert answer.status == "answered"
+    quotes = [citation.quote for citation in answer.citations]
+    assert all("Velmora" in quote for quote in quotes) and not any("Marrow" in quote for quote in quotes)
+
+
+class CountingEmbedder:
+    """The real MiniLM, counting the texts it is asked to embed."""
+
+    def __init__(self, model):
+        self.model, self.embedded = model, 0
+        self.dimension = model.dimension
+
+    def embed(self, texts):
+        self.embedded += len(texts)
+        return self.model.embed(texts)
+
+    def embed_one(self, text):
+        return self.embed([text])[0]
+
+
+def test_sentence_vectors_are_kept_between_questions_and_change_no_score(corpus_checker):
+    from consistency.reason.scoring import TermsAndMeaning
+
+    question = Question.analyse("How many drones were used in the record overnight attack?")
+    evidence = corpus_checker._evidence(question, None, None)
+    counting = CountingEmbedder(corpus_checker.model)
+    scorer = TermsAndMeaning(counting)
+    first = scorer.score(question, evidence)
+    embedded_first = counting.embedded
+    again = scorer.score(question, evidence)
+    assert counting.embedded == embedded_first + 1  # only the question, this time
+    fresh = TermsAndMeaning(corpus_checker.model).score(question, evidence)
+    assert (
+        [(s.source_id, s.start, round(s.score, 6)) for s in again]
+        == [(s.source_id, s.start, round(s.score, 6)) for s in first]
+        == [(s.source_id, s.start, round(s.score, 6)) for s in fresh]
+    )

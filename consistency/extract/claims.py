@@ -77,7 +77,10 @@ def extract_claims(source: Source) -> list[StatedClaim]:
 # happened tells two events apart. Read from the prepositions, not from a
 # list of places.
 _PLACE = re.compile(
-    r"\b(?:in|at|near|over|across|into|targeting|targeted|struck|hit|city of|region of|town of|port of)\s+(?:the\s+)?"
+    r"\b(?:in|at|near|over|across|into|targeting|targeted|struck|hit|city of|region of|town of|port of"
+    # an event named with its place: "the attack on X", "the siege of X"
+    r"|(?:attacks?|strikes?|raids?|assaults?|bombardment|offensive) on"
+    r"|(?:shelling|bombing|siege|capture|fall|liberation) of)\s+(?:the\s+)?"
     r"((?:[A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?)(?:’s|'s)?"
     r"|((?:[A-Z][\w-]+))(?:’s|'s)?\s+(?:region|city|oblast|province|district|port|county|state)\b"
 )

@@ -4,11 +4,19 @@ Coverage is the share of the question's information (idf-weighted terms)
 that a sentence holds; similarity is how close the two are in meaning
 (MiniLM cosine), which finds the answer worded differently ("freed and sent
 home" for "release ... returned").
+
+Embedding the candidate sentences is most of a question's cost without an
+LLM; the same sentences come back question after question (a server, the
+eval, a chat), so their vectors are kept, a bounded number of them.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+
+import numpy as np
 
 from ..extract.claims import is_instruction
 from ..extract.question import Question
@@ -18,6 +26,7 @@ from .interface import Embedder, Evidence, ScoredSentence
 
 CONTEXT_WEIGHT = 0.5  # a term found only in the sentence before counts half
 MAX_SCORED = 120  # sentences embedded per question (top_k passages hold fewer)
+KEPT_VECTORS = 20_000  # sentence vectors kept between questions (about 30 MB)
 _STATES_A_NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b",
     re.I,
@@ -29,6 +38,8 @@ class TermsAndMeaning:
 
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
 
     def score(self, question: Question, evidence: Evidence, ignore_numbers: bool = False) -> list[ScoredSentence]:
         """Every sentence of the passages, best first. A claim under check
@@ -72,10 +83,25 @@ class TermsAndMeaning:
         if not found:
             return []
         found, texts = found[:MAX_SCORED], texts[:MAX_SCORED]
-        similarities = self.embedder.embed(texts) @ self.embedder.embed_one(question.text)
+        similarities = self._sentence_vectors(texts) @ self.embedder.embed_one(question.text)
         for scored, similarity in zip(found, similarities, strict=True):
             scored.similarity = float(similarity)
         return sorted(found, key=lambda s: s.score, reverse=True)
+
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """The embedder's vectors, each sentence embedded once while kept."""
+        with self._vectors_lock:
+            known = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            known.update(zip(missing, self.embedder.embed(missing), strict=True))
+            with self._vectors_lock:
+                self._vectors.update((text, known[text]) for text in missing)
+                while len(self._vectors) > KEPT_VECTORS:
+                    self._vectors.popitem(last=False)
+        return np.stack([known[text] for text in texts])
 
 
 def with_neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:
