@@ -41,6 +41,7 @@ import httpx
 from benchmarks.bench_ingest_ask import synthetic_article
 from consistency import Checker
 from consistency.config import bundled_path
+from consistency.index.generations import live_folder
 from tests.server_process import running_server
 
 MAX_REQUESTS_PER_CLIENT = 10_000  # a bound in count as well as in time
@@ -178,7 +179,7 @@ def latency_figures(latencies: list[float]) -> dict:
 
 def store_check(store: Path, quotes: set[tuple[str, int, int, str]], expected_sources: int) -> dict:
     """Is the store whole after the load? Read with the server stopped."""
-    with sqlite3.connect(store / "chroma" / "chroma.sqlite3") as db:
+    with sqlite3.connect(live_folder(store) / "chroma.sqlite3") as db:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     with Checker(store=store) as checker:
         infos = checker.sources()

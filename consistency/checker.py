@@ -297,7 +297,12 @@ class Checker:
     def _evidence(self, question: Question, top_k: int | None, filters: Filters | None) -> Evidence:
         """What both ask and check read: the passages, their sources, the
         lexical index and the sources' claims. A question that names a time
-        ("in October 2022") also reads the best passages of reports from then."""
+        ("in October 2022") also reads the best passages of reports from then.
+        All of it from one state of the store, though an ingest may end meanwhile."""
+        with self.store.reading():
+            return self._gather(question, top_k, filters)
+
+    def _gather(self, question: Question, top_k: int | None, filters: Filters | None) -> Evidence:
         filters = self._admitted(filters)
         passages = self._retrieve(question.text, top_k, filters)
         if question.dates and not (filters and (filters.since or filters.until)):
@@ -355,9 +360,34 @@ class Checker:
         """Every conflict in the store, most severe first."""
         if self.is_empty():
             raise self._empty_store()
-        return run_audit(self.store, self.comparator, limit)
+        with self.store.reading():
+            return run_audit(self.store, self.comparator, limit)
 
     # ---- the store -----------------------------------------------------
+
+    def remove(self, targets: Iterable[str | Path], wait: float | None = None) -> list[SourceInfo]:
+        """Forget sources: each target a source id, an ingested file (all its
+        sources) or a folder (every file ingested from under it). Returns
+        what was removed; a target that names nothing stored is an
+        InputError, and then nothing is removed."""
+        wanted = [str(target) for target in targets]
+        infos = self.store.source_infos()
+        chosen: dict[str, SourceInfo] = {}
+        unknown = []
+        for target in wanted:
+            hits = [info for info in infos if _names(target, info)]
+            chosen.update((info.id, info) for info in hits)
+            if not hits:
+                unknown.append(target)
+        if unknown:
+            raise InputError("not in the store: " + ", ".join(unknown) + " (`consistency sources` lists what is)")
+        ids = sorted(chosen)
+        # Whole files go by path (a file with several sources leaves nothing behind);
+        # a source named alone goes by id.
+        paths = sorted({info.path for info in chosen.values() if _names_file(wanted, info)})
+        with self._ingest_lock, self.store.writing(wait):
+            self.store.remove_sources(ids, paths)
+        return [chosen[i] for i in ids]
 
     def llm_description(self) -> str:
         return _describe(self.settings.llm)
@@ -415,6 +445,18 @@ class Checker:
             problems=problems,
             repaired=repaired,
         )
+
+
+def _names(target: str, info: SourceInfo) -> bool:
+    """Does `target` (a source id, a file or a folder) name this source?"""
+    if target == info.id:
+        return True
+    path = Path(target).expanduser().resolve()
+    return Path(info.path) == path or Path(info.path).is_relative_to(path)
+
+
+def _names_file(targets: list[str], info: SourceInfo) -> bool:
+    return any(target != info.id and _names(target, info) for target in targets)
 
 
 def _month_after(when: str) -> str:

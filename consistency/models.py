@@ -6,7 +6,7 @@ The JSON output contract (DESIGN.md) is `Answer.model_dump_json()`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -274,7 +274,8 @@ class SourceInfo(BaseModel):
     chunks: int
 
 
-IngestOutcome = Literal["added", "updated", "unchanged", "failed"]
+IngestOutcome = Literal["added", "updated", "moved", "duplicate", "unchanged", "failed"]
+INGEST_OUTCOMES: tuple[IngestOutcome, ...] = get_args(IngestOutcome)
 
 
 class FileResult(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -9,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+
+from consistency.index.generations import live_folder
 
 from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 
@@ -135,7 +138,7 @@ def test_bad_questions_end_in_one_line_and_an_exit_code(tmp_path, args, message)
 def test_corrupt_store_ends_in_one_line(tmp_path):
     store = tmp_path / "s"
     assert run("ingest", str(CORPUS / "003_8b867b04d184a20d.txt"), "--store", str(store)).returncode == 0
-    (store / "chroma" / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
+    (live_folder(store) / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
     assert_clean_error(run("sources", "--store", str(store)), "cannot open the store")
 
 
@@ -485,3 +488,28 @@ def test_a_sentence_stating_both_sides_is_printed_once_with_its_outlet_and_date(
     text = console.export_text()
     assert text.count("A called it X, but B called it Y.") == 1
     assert "The Daily · 2024-11" in text and text.count("C called it X.") == 1
+
+
+def test_remove_lists_what_it_forgot_and_refuses_an_unknown_target_in_one_line(tmp_path):
+    store, article = tmp_path / "s", write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)
+    assert run("ingest", str(article), "--store", str(store)).returncode == 0
+    assert_clean_error(run("remove", "no-such-source", "--store", str(store)), "not in the store: no-such-source")
+    removed = run("remove", str(tmp_path / "docs"), "--store", str(store), "--json")
+    assert removed.returncode == 0, removed.stderr
+    assert [info["id"] for info in json.loads(removed.stdout)] == ["kharkiv"]
+    assert json.loads(run("sources", "--store", str(store), "--json").stdout) == []
+
+
+def test_the_eval_store_holds_exactly_the_corpus_it_evaluates(tmp_path):
+    from rich.console import Console
+
+    from consistency import Checker
+    from consistency.eval.command import _ingest_corpus
+
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "old-checkout"
+    write(corpus / "kharkiv.txt", ARTICLE)
+    write(elsewhere / "kharkiv.txt", ARTICLE.replace("42", "43"))  # the corpus as another checkout had it
+    with Checker(store=tmp_path / "s") as checker:
+        checker.ingest([elsewhere])
+        _ingest_corpus(checker, corpus, Console(file=io.StringIO()), quiet=True)
+        assert [info.path for info in checker.sources()] == [str((corpus / "kharkiv.txt").resolve())]

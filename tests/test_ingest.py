@@ -6,10 +6,12 @@ import json
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from consistency import Checker, StoreError
+from consistency import Checker, InputError, StoreError
+from consistency.index.generations import live_folder
 
 from .conftest import ARTICLE, write
 
@@ -142,7 +144,7 @@ def test_unsupported_file_named_explicitly_is_refused(tmp_path, empty_checker):
 def test_corrupt_store_gives_one_line_and_is_left_untouched(tmp_path):
     store = tmp_path / "store"
     Checker(store=store).ingest([write(tmp_path / "a.txt", ARTICLE)])
-    database = store / "chroma" / "chroma.sqlite3"
+    database = live_folder(store) / "chroma.sqlite3"
     database.write_bytes(b"this is not a database" * 500)
     damaged = database.read_bytes()
     with pytest.raises(StoreError, match="cannot open the store") as error:
@@ -165,7 +167,7 @@ def test_ingest_waits_for_a_store_locked_by_another_process_and_loses_nothing(tm
     locked = threading.Event()
 
     def hold_lock():
-        connection = sqlite3.connect(store / "chroma" / "chroma.sqlite3", isolation_level=None)
+        connection = sqlite3.connect(live_folder(store) / "chroma.sqlite3", isolation_level=None)
         connection.execute("BEGIN EXCLUSIVE")
         locked.set()
         time.sleep(2)
@@ -187,3 +189,53 @@ def test_paths_may_be_given_as_strings(tmp_path, empty_checker):
     write(tmp_path / "articles" / "a.txt", ARTICLE)
     report = empty_checker.ingest([f"{tmp_path / 'articles'}/"])
     assert [f.outcome for f in report.files] == ["added"]
+
+
+def test_a_copy_of_a_stored_text_is_skipped_so_no_article_counts_twice(tmp_path, empty_checker):
+    original = write(tmp_path / "a" / "report.txt", ARTICLE)
+    empty_checker.ingest([original])
+    copies = [write(tmp_path / "b" / "copy.txt", ARTICLE), write(tmp_path / "b" / "again.txt", ARTICLE)]
+    report = empty_checker.ingest(copies)
+    assert [f.outcome for f in report.files] == ["duplicate", "duplicate"]
+    assert all(f.sources == ["report"] and str(original) in (f.error or "") for f in report.files)
+    assert [info.id for info in empty_checker.sources()] == ["report"]
+    # Within one run too: the second of two identical new files is the copy.
+    twins = [write(tmp_path / "c" / name, ARTICLE + " More.") for name in ("one.txt", "two.txt")]
+    outcomes = {Path(f.path).name: f.outcome for f in empty_checker.ingest(twins).files}
+    assert outcomes == {"one.txt": "added", "two.txt": "duplicate"}
+
+
+def test_a_moved_file_keeps_its_ids_and_takes_the_new_path(tmp_path, empty_checker):
+    old = write(tmp_path / "old" / "report.txt", ARTICLE)
+    empty_checker.ingest([old])
+    before = stored_passage_ids(empty_checker)
+    new = tmp_path / "new" / "renamed.txt"
+    new.parent.mkdir()
+    old.rename(new)
+    [result] = empty_checker.ingest([new]).files
+    assert result.outcome == "moved" and result.sources == ["report"] and str(old.resolve()) in (result.error or "")
+    [info] = empty_checker.sources()
+    assert info.id == "report" and info.path == str(new.resolve())
+    assert stored_passage_ids(empty_checker) == before
+    assert empty_checker.verify().ok
+    write(new, ARTICLE.replace("Kharkiv", "Lviv"))  # a later change replaces every passage of the moved file
+    assert [f.outcome for f in empty_checker.ingest([new]).files] == ["updated"]
+    passages = empty_checker.store.all_passages()
+    assert not any("Kharkiv" in p.text for p in passages) and len(passages) == empty_checker.sources()[0].chunks
+
+
+def test_remove_forgets_sources_by_id_file_or_folder_and_refuses_what_is_not_stored(tmp_path, empty_checker):
+    files = [write(tmp_path / "x" / f"r{n}.txt", ARTICLE.replace("Kharkiv", place)) for n, place in enumerate(PLACES)]
+    empty_checker.ingest(files)
+    with pytest.raises(InputError, match="not in the store: nothing-here"):
+        empty_checker.remove(["r0", "nothing-here"])
+    assert len(empty_checker.sources()) == len(PLACES)  # nothing removed
+    assert [i.id for i in empty_checker.remove(["r0"])] == ["r0"]
+    assert [i.id for i in empty_checker.remove([str(files[1])])] == ["r1"]
+    assert {i.id for i in empty_checker.remove([tmp_path / "x"])} == {"r2", "r3"}
+    assert empty_checker.sources() == [] and stored_passage_ids(empty_checker) == set()
+    assert empty_checker.store.claim_count() == 0
+    assert [f.outcome for f in empty_checker.ingest(files[:1]).files] == ["added"]  # and can come back
+
+
+PLACES = ["Kharkiv", "Lviv", "Odesa", "Dnipro"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from consistency import Checker
+from consistency.index.generations import live_folder
 from consistency.index.store import CLAIMS, PASSAGES, Store
 from consistency.shells.native_stderr import RustPanicReports
 
@@ -141,7 +142,12 @@ def test_a_read_that_straddles_a_commit_sees_one_version_of_each_source(tmp_path
     reader.writer = thread
     passages = reader.all_passages()  # read mid-update, checked after the commit
     assert not thread.is_alive()
+    # The read sees the store as it was when it began, whole; the next read
+    # (the same open store, as a server's) sees the update, whole.
+    assert {p.source_id for p in passages} == {info.id for info in reader.source_infos()}
     texts = " ".join(p.text for p in passages)
+    assert "version 1 of the count" in texts and "version 2 of the count" not in texts
+    texts = " ".join(p.text for p in reader.all_passages())
     assert "version 2 of the count" in texts and "version 1 of the count" not in texts
     assert_readers_see_one_version_of_each_source(store_path)
 
@@ -249,11 +255,11 @@ PARAGRAPH = pier_ledger(5).split("\n\n")[30]
 def vector_folders(store: Path) -> dict[str, Path]:
     """{collection: the folder of its HNSW files}, from Chroma's own tables
     (read with sqlite3, so that no Chroma in this process caches them)."""
-    with sqlite3.connect(f"{(store / 'chroma' / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"{(live_folder(store) / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True) as db:
         rows = db.execute(
             "SELECT s.id, c.name FROM segments s JOIN collections c ON s.collection = c.id WHERE s.scope = 'VECTOR'"
         ).fetchall()
-    return {name: store / "chroma" / segment for segment, name in rows}
+    return {name: live_folder(store) / segment for segment, name in rows}
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +377,7 @@ def scribble(database: Path, where: str) -> None:
 @pytest.mark.parametrize("where", ["header", "page 2", "embedding_metadata", "embeddings_queue"])
 def test_a_scribbled_database_is_one_line_from_every_command_never_a_traceback_or_panic(large_store, tmp_path, where):
     store = copy_of(large_store, tmp_path)
-    scribble(store / "chroma" / "chroma.sqlite3", where)
+    scribble(live_folder(store) / "chroma.sqlite3", where)
     for command in (["status"], ["ask", "How many ships did the port authority confirm?"], ["audit"], ["verify"]):
         assert_one_line_error(run(*command, "--store", str(store)), "database file (chroma.sqlite3) is damaged")
 

@@ -61,6 +61,11 @@ def gold(
 
 
 def _ingest_corpus(checker: Checker, corpus: Path, err: Console, quiet: bool) -> None:
+    """The store holds exactly the corpus: anything else there (the same
+    corpus ingested from another checkout, say) would be evaluated too."""
+    stale = [info.path for info in checker.sources() if not Path(info.path).is_relative_to(corpus.resolve())]
+    if stale:
+        checker.remove(stale)
     with render.ingest_progress(err, quiet=True) as callbacks:
         result = checker.ingest([corpus], **callbacks)
     if not result.ok:

@@ -3,8 +3,17 @@ vectors, and the full text of every source (so citations can be verified).
 
 Embedded (PersistentClient in a folder) or a Chroma server (HttpClient).
 
-Chroma has no transactions, so an update is made all-or-nothing as readers
-see it by its order and a journal. Passage ids carry their file version
+An embedded store is written copy-on-write (generations.py): a writer
+writes into a copy of the folder readers use and names it live in one
+atomic step, so a process killed at any moment leaves the store as it was
+before the write or after it, and a read sees one state from start to end
+(`reading`). Chroma on its own cannot promise that: it rewrites its HNSW
+files in place, and a kill in the middle loses the collection's vectors.
+
+A Chroma server keeps its own files, so for it an update is made
+all-or-nothing as readers see it by its order and a journal (an embedded
+store keeps the journal too: a writer interrupted by Ctrl-C still makes
+what it wrote live). Passage ids carry their file version
 (`source@<hash12>:n`), claims record it, and the source record, whose
 content hash ingest trusts, is written after both: until then readers see
 the old version, after it the new one. A journal entry names the files an
@@ -34,16 +43,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -51,6 +61,7 @@ import numpy as np
 from ..errors import StoreError
 from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim, StoreProblem
 from ..text.dates import date_bounds
+from .generations import DATABASE, LEGACY, Generations
 
 CLAIMS = "consistency_claims"
 PASSAGES = "consistency_passages"
@@ -64,6 +75,9 @@ _PAGE = 5000  # records read at a time
 # Vectors read before the first search: the oldest records (a lost HNSW file
 # takes those with it) and the newest.
 _SAMPLE = 8
+CHECKPOINT_SECONDS = 120.0
+_T = TypeVar("_T")
+_NOTHING: dict = {"ids": [], "metadatas": []}
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +151,54 @@ def _lock(handle: IO[str], location: str, wait: float | None, on_wait: Callable[
             time.sleep(0.2)
 
 
+def _one_folder(method: Callable[..., _T]) -> Callable[..., _T]:
+    """A public read sees one folder from its start to its end."""
+
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> _T:
+        with self.reading():
+            return method(self, *args, **kwargs)
+
+    return read
+
+
+def _connect(folder: Path | None, chroma_url: str | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        client = chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+        client.heartbeat()
+        return client
+    return chromadb.PersistentClient(path=str(folder), settings=settings)
+
+
 def file_id(source_id: str) -> str:
     return source_id.split("#", 1)[0]
+
+
+@dataclass
+class _Folder:
+    """One open Chroma client with the store's four collections: of the
+    live folder, of a writer's draft, or (a server) of a replaced one."""
+
+    client: Any
+    passages: Any
+    sources: Any
+    claims: Any
+    meta: Any
+    database: Path | None = None
+    name: str | None = None
+    pin: IO[str] | None = None
+    started: float = field(default_factory=time.monotonic)
+    readers: int = 0  # reads under way in it (Store.reading)
 
 
 class Store:
@@ -146,53 +206,152 @@ class Store:
         self.location = chroma_url or str(path)
         self.backend = "http" if chroma_url else "persistent"
         self._path = None if chroma_url else Path(path)
-        self._database = self._path / "chroma" / "chroma.sqlite3" if self._path else None
+        self._generations = Generations(self._path) if self._path else None
         self._index_checked = False
-        with _store_errors("open", self.location, self._database):
-            self._client = self._connect(path, chroma_url)
-            self._passages = self._client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None)
-            self._sources = self._client.get_or_create_collection(SOURCES, embedding_function=None)
-            self._claims = self._client.get_or_create_collection(CLAIMS, metadata=_COSINE, embedding_function=None)
-            self._meta = self._client.get_or_create_collection(META, embedding_function=None)
+        self._draft: _Folder | None = None
+        self._writer: int | None = None  # the thread inside writing()
+        self._retired: list[_Folder] = []
+        self._switch = threading.RLock()
+        self._local = threading.local()
+        if self._generations is None:
+            self._live = self._open(None, chroma_url)
+        else:
+            self._prepare_root()
+            self._stamp = self._generations.stamp()
+            name, pin = self._generations.pin_live()
+            self._live = self._open(name, None, pin)
+
+    def _prepare_root(self) -> None:
+        assert self._path is not None
+        if self._path.exists() and not self._path.is_dir():
+            raise StoreError(f"cannot open the store at {self._path}: it is a file, not a folder")
+        with _store_errors("open", self.location):
+            self._path.mkdir(parents=True, exist_ok=True)
+
+    def _open(self, name: str | None, chroma_url: str | None, pin: IO[str] | None = None) -> _Folder:
+        folder = self._path / name if self._path and name else None
+        database = folder / DATABASE if folder else None
+        try:
+            with _store_errors("open", self.location, database):
+                client = _connect(folder, chroma_url)
+                return _Folder(
+                    client=client,
+                    passages=client.get_or_create_collection(PASSAGES, metadata=_COSINE, embedding_function=None),
+                    sources=client.get_or_create_collection(SOURCES, embedding_function=None),
+                    claims=client.get_or_create_collection(CLAIMS, metadata=_COSINE, embedding_function=None),
+                    meta=client.get_or_create_collection(META, embedding_function=None),
+                    database=database,
+                    name=name,
+                    pin=pin,
+                )
+        except BaseException:
+            if self._generations:
+                self._generations.unpin(pin)
+            raise
 
     def close(self) -> None:
-        """Releases the Chroma client: chromadb caches every client's system
+        """Releases the Chroma clients: chromadb caches every client's system
         (SQLite handles, ~12 MB) process-wide until it is closed, so a
         process that opens many stores (the RAMDocs eval) must close them."""
+        for folder in [self._live, *self._retired, *([self._draft] if self._draft else [])]:
+            self._close(folder)
+        self._retired, self._draft = [], None
+
+    def _close(self, folder: _Folder) -> None:
         try:
-            self._client.close()
+            folder.client.close()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:  # closing twice, a server client without close(), a Rust panic on a damaged file
             pass
+        if self._generations:
+            self._generations.unpin(folder.pin)
+            folder.pin = None
 
-    @cached_property
+    # ---- which folder ----------------------------------------------------
+
+    def _folder(self) -> _Folder:
+        """The folder this thread reads and writes: the writer's draft once
+        it has written, else the one its read began with, else the live
+        one, which a long-lived store (a server's) follows to the folder a
+        writer in another process named last."""
+        if self._draft is not None and threading.get_ident() == self._writer:
+            return self._draft
+        held = getattr(self._local, "folder", None)
+        if held is not None:
+            return held
+        self._follow()
+        return self._live
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Everything read inside comes from one folder, the one live when
+        it began (a snapshot: a writer may name another meanwhile). Answer
+        a question inside one, so that passages and the texts they cite
+        agree. Reentrant; no-op for a Chroma server."""
+        if getattr(self._local, "folder", None) is not None or self._generations is None:
+            yield
+            return
+        with self._switch:
+            folder = self._folder()
+            folder.readers += 1
+        self._local.folder = folder
+        try:
+            yield
+        finally:
+            self._local.folder = None
+            with self._switch:
+                folder.readers -= 1
+
+    def _follow(self) -> None:
+        if self._generations is None or self._generations.stamp() == self._stamp:
+            return
+        with self._switch:
+            stamp = self._generations.stamp()
+            if stamp == self._stamp or self._writer == threading.get_ident():
+                return
+            name, pin = self._generations.pin_live()
+            self._replace_live(self._open(name, None, pin))
+            self._stamp = stamp
+
+    def _replace_live(self, folder: _Folder) -> None:
+        """Callers hold self._switch. A folder replaced while a read holds
+        it is closed (and unpinned) at a later replacement, once no read
+        holds it."""
+        retired = [*self._retired, self._live]
+        for old in retired:
+            if old.readers == 0:
+                self._close(old)
+        self._retired = [old for old in retired if old.readers > 0]
+        self._live = folder
+        self._index_checked = False
+
+    @property
+    def _passages(self):
+        return self._folder().passages
+
+    @property
+    def _sources(self):
+        return self._folder().sources
+
+    @property
+    def _claims(self):
+        return self._folder().claims
+
+    @property
+    def _meta(self):
+        return self._folder().meta
+
+    @property
+    def _database(self) -> Path | None:
+        return self._folder().database
+
+    @property
     def vectors(self):
         """The passages collection as a llama-index vector store."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self._passages)
-
-    @staticmethod
-    def _connect(path: Path, chroma_url: str | None):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        settings = ChromaSettings(anonymized_telemetry=False)
-        if chroma_url:
-            url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-            client = chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-            client.heartbeat()
-            return client
-        if path.exists() and not path.is_dir():
-            raise StoreError(f"cannot open the store at {path}: it is a file, not a folder")
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path / "chroma"), settings=settings)
 
     # ---- reading -------------------------------------------------------
 
@@ -221,22 +380,26 @@ class Store:
             got = self._sources.get(include=["metadatas"])
         return _versions(got)
 
+    @_one_folder
     def pending_paths(self) -> list[str]:
         """The files of an update not yet finished (under way, or cut short)."""
         with _store_errors("read", self.location, self._database):
             got = self._meta.get(ids=[_PENDING], include=["documents"])
         return json.loads(got["documents"][0]) if got["ids"] else []
 
+    @_one_folder
     def revision(self) -> str:
         """Changes whenever passages change; keys caches of the store."""
         with _store_errors("read", self.location, self._database):
             got = self._meta.get(ids=["revision"], include=["documents"])
         return got["documents"][0] if got["ids"] else "empty"
 
+    @_one_folder
     def counts(self) -> tuple[int, int]:
         with _store_errors("read", self.location, self._database):
             return self._sources.count(), self._passages.count()
 
+    @_one_folder
     def source_infos(self) -> list[SourceInfo]:
         with _store_errors("read", self.location, self._database):
             got = self._sources.get(include=["metadatas"])
@@ -253,6 +416,7 @@ class Store:
         ]
         return sorted(infos, key=lambda info: _natural_key(info.id))
 
+    @_one_folder
     def ingested_files(self) -> dict[str, dict[str, str]]:
         """{path: {source id: content hash}} of everything stored."""
         with _store_errors("read", self.location, self._database):
@@ -262,6 +426,7 @@ class Store:
             files.setdefault(meta.get("path", ""), {})[source_id] = meta.get("content_hash", "")
         return files
 
+    @_one_folder
     def sources(self, ids: list[str]) -> dict[str, Source]:
         if not ids:
             return {}
@@ -280,6 +445,7 @@ class Store:
             for source_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
+    @_one_folder
     def all_passages(self) -> list[Passage]:
         """Every passage (text and span, no vectors), for the lexical index."""
         before = self._marks()
@@ -295,6 +461,7 @@ class Store:
         committed = self._committed_since(before)
         return [p for p in passages if _seen(committed, p.source_id, passage_version(p.id))]
 
+    @_one_folder
     def passage_ids(self, filters: Filters) -> set[str]:
         """Ids of the passages that `filters` admit."""
         before = self._marks()
@@ -307,6 +474,7 @@ class Store:
             if _seen(committed, m["source_id"], passage_version(i))
         }
 
+    @_one_folder
     def nearest(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Passage]:
         """The k passages most similar to `embedding`; `score` is the cosine."""
         where = where_clause(filters) if filters else None
@@ -334,6 +502,7 @@ class Store:
             passages.append(passage)
         return passages[:k]
 
+    @_one_folder
     def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
@@ -344,6 +513,7 @@ class Store:
 
     # ---- checking ------------------------------------------------------
 
+    @_one_folder
     def interrupted(self) -> StoreProblem | None:
         """The cheap checks `status` runs: an update cut short (or under way),
         then a sample of the vector index. Raises StoreError when the
@@ -360,6 +530,7 @@ class Store:
             "the next ingest (or verify --repair) finishes it"
         )
 
+    @_one_folder
     def verify(self) -> list[StoreProblem]:
         """Every source's passages and claims against its stored text and
         version, offsets and counts, records whose source is gone, the
@@ -523,6 +694,7 @@ class Store:
         if not clauses:
             return
         where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        self._write_into()
         with _store_errors("write", self.location, self._database):
             for collection in (self._passages, self._claims):
                 ids = collection.get(where=where, include=[])["ids"]
@@ -540,18 +712,71 @@ class Store:
     def writing(self, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Holds the store's write lock: one writer at a time across
         processes (readers are not held up). An embedded store locks a file
-        beside its data; a Chroma server orders writes itself. `wait`: how
-        many seconds to wait for another writer (None: as long as it takes);
-        `on_wait` hears once that this one is waiting."""
-        if self._path is None:
+        beside its data, and writes into a copy of its folder that becomes
+        live when the writing ends (see generations.py); a Chroma server
+        orders and keeps writes itself. `wait`: how many seconds to wait for
+        another writer (None: as long as it takes); `on_wait` hears once
+        that this one is waiting. An error other than an interruption
+        discards what was written since the last checkpoint."""
+        if self._generations is None:
             yield
             return
+        assert self._path is not None
         with open(self._path / "write.lock", "a+") as handle:
             _lock(handle, self.location, wait, on_wait)
+            self._follow()
+            self._writer = threading.get_ident()
             try:
-                yield
+                with _store_errors("write", self.location):
+                    self._generations.sweep()
+                try:
+                    yield
+                except (KeyboardInterrupt, SystemExit):
+                    self._publish()  # what was written is whole: Python stops between Chroma's calls
+                    raise
+                except BaseException:
+                    self._discard()
+                    raise
+                self._publish()
             finally:
+                self._writer = None
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _write_into(self) -> None:
+        """Before a write: the draft folder, copied from the live one the
+        first time (a writer that finds nothing to change copies nothing)."""
+        if self._generations is None or self._draft is not None:
+            return
+        if self._writer != threading.get_ident():
+            raise RuntimeError("an embedded store is written only inside Store.writing()")
+        with _store_errors("write", self.location, self._live.database):
+            name = self._generations.copy(self._live.name or LEGACY)
+        self._draft = self._open(name, None, self._generations.pin(name))
+
+    def _checkpoint(self) -> None:
+        """A long ingest makes what it wrote live every few minutes, so a
+        crash costs at most that much work."""
+        if self._draft is not None and time.monotonic() - self._draft.started > CHECKPOINT_SECONDS:
+            self._publish()
+
+    def _publish(self) -> None:
+        draft, self._draft = self._draft, None
+        if draft is None or self._generations is None or draft.name is None:
+            return
+        with _store_errors("write", self.location, draft.database):
+            self._generations.publish(draft.name)
+        self._stamp = self._generations.stamp()
+        with self._switch:
+            self._replace_live(draft)
+        with _store_errors("write", self.location):
+            self._generations.sweep()
+
+    def _discard(self) -> None:
+        draft, self._draft = self._draft, None
+        if draft is None or self._generations is None or draft.name is None:
+            return
+        self._close(draft)
+        self._generations.discard(draft.name)
 
     def replace_files(
         self,
@@ -580,12 +805,19 @@ class Store:
             )
             for passage, vector in zip(passages, passage_vectors, strict=True)
         ]
+        self._write_into()
         with _store_errors("write", self.location, self._database):
             self._journal(paths)
             old_sources = self._sources.get(where={"path": {"$in": paths}}, include=[])["ids"] if paths else []
             # Ids carry the file's version: one stored already is this same
-            # version, written by an earlier run, and identical.
-            stored = set(self._passages.get(ids=[n.node_id for n in nodes], include=[])["ids"]) if nodes else set()
+            # version, written by an earlier run, and identical, unless the
+            # file has moved since (then it takes the new path).
+            path_now = {n.node_id: n.metadata["path"] for n in nodes}
+            got = self._passages.get(ids=list(path_now), include=["metadatas"]) if nodes else _NOTHING
+            stored = {i for i, m in zip(got["ids"], got["metadatas"], strict=True) if m["path"] == path_now[i]}
+            moved = [i for i in got["ids"] if i not in stored]
+            if moved:
+                self._passages.delete(ids=moved)
             fresh = [n for n in nodes if n.node_id not in stored]
             for begin in range(0, len(fresh), _BATCH):
                 self.vectors.add(fresh[begin : begin + _BATCH])
@@ -606,6 +838,7 @@ class Store:
             self._delete_stale(paths, keep_passages={p.id for p in passages}, keep_claims={c.id for c in claims})
             self._meta.delete(ids=[_PENDING])
             self._bump_revision()
+        self._checkpoint()
 
     def finish_interrupted(self) -> list[str]:
         """Removes what an update cut short left behind (passages and claims
@@ -615,6 +848,7 @@ class Store:
         paths = self.pending_paths()
         if not paths:
             return []
+        self._write_into()
         with _store_errors("write", self.location, self._database):
             got = self._sources.get(where={"path": {"$in": paths}}, include=["metadatas"])
             versions = {
@@ -662,6 +896,7 @@ class Store:
 
     # ---- claims --------------------------------------------------------
 
+    @_one_folder
     def claims_of(self, source_ids: list[str]) -> list[tuple[StatedClaim, np.ndarray]]:
         """The claims of these sources, each with its context vector."""
         if not source_ids:
@@ -679,6 +914,7 @@ class Store:
             if _seen(committed, m["source_id"], _claim_meta_version(i, m))
         ]
 
+    @_one_folder
     def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
         """Every claim with its context vector, for the corpus-wide audit."""
         read: list[tuple[str, dict, np.ndarray]] = []
@@ -696,6 +932,7 @@ class Store:
             if _seen(committed, m["source_id"], _claim_meta_version(i, m))
         ]
 
+    @_one_folder
     def claim_neighbours(self, vectors: np.ndarray, k: int) -> list[list[str]]:
         """For each vector, the ids of the k nearest claims. Unfiltered HNSW
         search: a metadata filter makes Chroma scan the filtered set, which
@@ -708,6 +945,7 @@ class Store:
             got = self._claims.query(query_embeddings=vectors.tolist(), n_results=k, include=[])
         return got["ids"]
 
+    @_one_folder
     def claim_count(self) -> int:
         with _store_errors("read", self.location, self._database):
             return self._claims.count()

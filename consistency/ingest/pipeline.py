@@ -5,7 +5,10 @@ Files are embedded and written in batches: one model call and one store
 write for many small files keeps ingest close to the model's own speed.
 Unchanged files are skipped (same content hash, read the same way); a
 changed file replaces its own passages and claims and nothing else; a bad
-file fails alone with a one-line reason.
+file fails alone with a one-line reason. A new path whose text is stored
+already is the same article: it moved (the stored path is gone: its
+sources keep their ids and take the new path) or is a copy (skipped, so
+that no article is counted twice when sources are compared).
 
 Each run keeps its state (what is stored, which ids are taken, the batch
 being filled) in an `_IngestRun` of its own, so a pipeline object holds only
@@ -88,6 +91,7 @@ class _IngestRun:
         self.report = IngestReport()
         self.known: dict[str, dict[str, str]] = {}
         self.taken: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # file hash -> the path stored or read with it
 
     def run(self, paths: list[Path], on_start: Callable[[int], None] | None) -> IngestReport:
         candidates, missing = _candidates(paths)
@@ -100,6 +104,7 @@ class _IngestRun:
         self.pipeline.store.finish_interrupted()
         self.known = self.pipeline.store.ingested_files()
         self.taken = {source_id: path for path, ids in self.known.items() for source_id in ids}
+        self.texts = {_text_hash(h): path for path, ids in self.known.items() for h in ids.values()}
         batch = _Batch()
         for candidate in candidates:
             done = self._read(candidate, batch)
@@ -131,6 +136,15 @@ class _IngestRun:
             wanted = file_hash(raw) + (f"+{extractor.label}" if extractor.label else "")
             if previous and _up_to_date(set(previous.values()), wanted):
                 return FileResult(path=str(path), outcome="unchanged", sources=sorted(previous))
+            moved_from = None
+            twin = self.texts.get(_text_hash(wanted), resolved) if not previous else resolved
+            if twin != resolved:
+                if twin not in self.known or Path(twin).exists():
+                    ids = sorted(self.known.get(twin, {})) or [i for i, p in self.taken.items() if p == twin]
+                    return FileResult(
+                        path=str(path), outcome="duplicate", sources=ids, error=f"the same text as {twin}"
+                    )
+                moved_from, previous = twin, self.known[twin]
             base_id = _base_id(path, resolved, previous, self.taken)
             read = read_file(path, base_id, self.pipeline.embedder.count_tokens, self.pipeline.max_file_mb)
             for source in read.sources:
@@ -144,15 +158,17 @@ class _IngestRun:
             )
         for source in read.sources:
             self.taken[source.id] = resolved
-        batch.paths.append(resolved)
+        self.texts[_text_hash(wanted)] = resolved
+        batch.paths.extend([resolved, *([moved_from] if moved_from else [])])
         batch.files.append(read)
+        notes = ([f"moved from {moved_from}"] if moved_from else []) + read.notes
         batch.results.append(
             FileResult(
                 path=str(path),
-                outcome="updated" if previous else "added",
+                outcome="moved" if moved_from else "updated" if previous else "added",
                 sources=[s.id for s in read.sources],
                 chunks=len(read.passages),
-                error="; ".join(read.notes) or None,
+                error="; ".join(notes) or None,
             )
         )
         return None
@@ -185,6 +201,11 @@ def _candidates(paths: list[Path]) -> tuple[list[FileCandidate], list[FileResult
         except InputError as error:
             missing.append(FileResult(path=str(path), outcome="failed", error=str(error)))
     return candidates, missing
+
+
+def _text_hash(content_hash: str) -> str:
+    """The file's own hash, without how it was read ("+llm")."""
+    return content_hash.split("+", 1)[0]
 
 
 def _up_to_date(stored: set[str], wanted: str) -> bool:

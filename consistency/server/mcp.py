@@ -34,7 +34,7 @@ from .. import __version__
 from ..checker import Checker
 from ..config import MAX_QUESTION_CHARS
 from ..errors import ConsistencyError
-from ..models import Answer, AuditReport, FileResult, Filters, IngestReport, SourceInfo, Verdict
+from ..models import INGEST_OUTCOMES, Answer, AuditReport, FileResult, Filters, IngestReport, SourceInfo, Verdict
 from ..text.dates import checked_date
 from .common import DEFAULT_HOST, IngestRoots, page_of
 from .errors import fields_detail, one_line
@@ -261,11 +261,11 @@ def ingest_summary(report: IngestReport) -> tuple[IngestReport, str | None]:
     with the count of every outcome when some are left out."""
     if len(report.files) <= FILES_LISTED:
         return report, None
-    order = {"failed": 0, "added": 1, "updated": 1, "unchanged": 2}
+    order = {"failed": 0, "added": 1, "updated": 1, "moved": 1, "duplicate": 2, "unchanged": 2}
     ranked = sorted(range(len(report.files)), key=lambda i: order[report.files[i].outcome])
     kept = [report.files[i] for i in sorted(ranked[:FILES_LISTED])]
     counts = Counter(f.outcome for f in report.files)
-    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("added", "updated", "unchanged", "failed") if counts[o])
+    outcomes = ", ".join(f"{counts[o]} {o}" for o in INGEST_OUTCOMES if counts[o])
     note = f"{len(report.files)} files: {outcomes}. {FILES_LISTED} are listed" + (
         ", failures first." if counts["failed"] else "."
     )

@@ -700,6 +700,24 @@ def sources(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json:
 
 @command()
 @user_errors
+def remove(
+    targets: Annotated[
+        list[str], typer.Argument(help="Source ids, ingested files or folders.", metavar="SOURCE|PATH...")
+    ],
+    store: StoreOption = None,
+    chroma_url: ChromaUrlOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Forget sources: by id, by file (all its sources) or by folder (everything ingested from under it)."""
+    removed = _checker(store, chroma_url).remove(targets)
+    if json:
+        print("[" + ",".join(info.model_dump_json() for info in removed) + "]")
+    else:
+        render.removed(out, removed)
+
+
+@command()
+@user_errors
 def status(store: StoreOption = None, chroma_url: ChromaUrlOption = None, json: JsonOption = False) -> None:
     """Where the store is, what it holds, and which models are in use."""
     _emit(_checker(store, chroma_url).status(), json, render.status)

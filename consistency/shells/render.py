@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import (
+    INGEST_OUTCOMES,
     Answer,
     AuditReport,
     Citation,
@@ -40,7 +41,14 @@ def escape(text: str) -> str:
 
 STATUS_STYLE = {"answered": "bold green", "conflict": "bold yellow", "not_found": "bold red"}
 VERDICT_STYLE = {"supported": "bold green", "contradicted": "bold red", "disputed": "bold yellow", "not_found": "bold"}
-OUTCOME_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
+OUTCOME_STYLE = {
+    "added": "green",
+    "updated": "cyan",
+    "moved": "cyan",
+    "duplicate": "yellow",
+    "unchanged": "dim",
+    "failed": "red",
+}
 
 
 def answer(console: Console, result: Answer, notes: Console | None = None, tsv: bool = False) -> None:
@@ -249,6 +257,12 @@ def lines(console: Console, text: str) -> None:
     console.file.write(printable(text) + "\n")
 
 
+def removed(console: Console, infos: list[SourceInfo]) -> None:
+    for info in infos:
+        console.print(f"[red]removed[/]   {escape(info.id)}  [dim]{escape(info.path)}[/]", highlight=False)
+    console.print(f"{len(infos)} source(s) removed")
+
+
 def sources(console: Console, infos: list[SourceInfo], notes: Console | None = None, tsv: bool = False) -> None:
     if not infos:
         (notes or console).print("The store holds no sources yet: run [bold]consistency ingest PATH[/].")
@@ -303,7 +317,7 @@ def store_check(console: Console, result: StoreCheck, tsv: bool = False) -> None
 
 
 def ingest_summary(console: Console, report: IngestReport) -> None:
-    counts = ", ".join(f"{report.count(o)} {o}" for o in ("added", "updated", "unchanged", "failed") if report.count(o))
+    counts = ", ".join(f"{report.count(o)} {o}" for o in INGEST_OUTCOMES if report.count(o))
     chunks = sum(f.chunks for f in report.files)
     console.print(f"{len(report.files)} file(s): {counts or 'nothing to do'}; {chunks} passage(s) written")
 
