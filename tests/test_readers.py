@@ -467,3 +467,21 @@ def test_sentence_vectors_are_kept_between_questions_and_change_no_score(corpus_
         == [(s.source_id, s.start, round(s.score, 6)) for s in first]
         == [(s.source_id, s.start, round(s.score, 6)) for s in fresh]
     )
+
+
+OUTPOST = {
+    "outpost.txt": (
+        "",
+        "Raids on the Kessel outpost\n\n"
+        "Officials said the raiders had been using toxic weapons for months. "
+        "Inspectors found evidence of widespread use of choking agents (chlorine gas) against the Kessel outpost "
+        "by the raiders. The outpost was evacuated on Friday.",
+    ),
+}
+
+
+def test_a_phrase_that_restates_the_question_is_no_answer_and_the_sentence_that_answers_is_read(tmp_path):
+    checker = corpus(tmp_path, OUTPOST)
+    answer = checker.ask("What toxic weapon were the raiders accused of using against the Kessel outpost?")
+    assert answer.status == "answered"
+    assert "chlorine gas" in answer.answer and "toxic weapons" not in answer.answer

@@ -72,8 +72,11 @@ class TypedReader:
                 return found
         if found:
             return found
-        if question.answer_type == "thing" and ranked[0].score >= PROSE_SCORE:
-            return [Reading(source_id, [ranked[0].number], ranked[0].text)]  # prose: shown, not compared
+        if question.answer_type == "thing":
+            # Prose: shown, not compared; never a sentence that only says the
+            # question's own "toxic weapons" back to it.
+            prose = [s for s in ranked if s.score >= PROSE_SCORE and not restates_the_kind(question, s.text)]
+            return [Reading(source_id, [prose[0].number], prose[0].text)] if prose else []
         return []
 
     @staticmethod
@@ -129,6 +132,22 @@ class TypedReader:
         return best, rank(best)
 
 
+def restates_the_kind(question: Question, text: str) -> bool:
+    """Does `text` name the asked noun only as the question does ("toxic
+    weapons" for "what toxic weapon")?"""
+    return bool(question.head) and not kind_phrases(question, text) and bool(_restated(question, text))
+
+
+def _restated(question: Question, text: str) -> list[str]:
+    asked = set(terms(question.text))
+    head = re.escape(question.head or "")
+    return [
+        m.group()
+        for m in re.finditer(rf"[\w’'-]+\s+{head}(?:e?s)?\b", text, re.IGNORECASE)
+        if set(terms(m.group())) <= asked and len(set(terms(m.group()))) > 1
+    ]
+
+
 def kind_phrases(question: Question, text: str) -> list[str]:
     """Noun phrases of `text` whose head is the noun the question asks a
     kind of ("What kind of missile ...?" -> "an intermediate-range
@@ -136,6 +155,7 @@ def kind_phrases(question: Question, text: str) -> list[str]:
     if not question.head:
         return []
     head = re.escape(question.head)
+    asked = set(terms(question.text))
     phrases = []
     for match in re.finditer(rf"((?:[\w’'-]+\s+){{0,3}})({head}(?:e?s)?)\b", text, re.IGNORECASE):
         words = match.group(1).split()
@@ -156,6 +176,7 @@ def kind_phrases(question: Question, text: str) -> list[str]:
             and not possessive
             and singular(kept[-1]) != question.head
             and name_key(phrase) not in name_key(question.text)
+            and not set(terms(phrase)) <= asked  # the question's own words, in another number or form
         ):
             phrases.append(phrase)
     return list(dict.fromkeys(phrases))
