@@ -218,7 +218,8 @@ class Store:
         else:
             self._prepare_root()
             self._stamp = self._generations.stamp()
-            name, pin = self._generations.pin_live()
+            with _store_errors("open", self.location):
+                name, pin = self._generations.pin_live()
             self._live = self._open(name, None, pin)
 
     def _prepare_root(self) -> None:
@@ -310,7 +311,8 @@ class Store:
             stamp = self._generations.stamp()
             if stamp == self._stamp or self._writer == threading.get_ident():
                 return
-            name, pin = self._generations.pin_live()
+            with _store_errors("open", self.location):
+                name, pin = self._generations.pin_live()
             self._replace_live(self._open(name, None, pin))
             self._stamp = stamp
 
