@@ -1,22 +1,34 @@
 """The lexical index: BM25 over every stored passage (bm25s), for the rare
 exact words that matter in news (names, places, model numbers) and that
 dense vectors blur.
+
+Building it means reading every passage from Chroma and tokenising it: a
+few seconds at tens of thousands of passages, which a one-shot `consistency
+ask` would pay every time. So the writer of an embedded store saves it
+beside the state it describes (store.py), and a reader loads that copy.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..models import Passage
 from ..text.terms import terms
 
+_PASSAGES = "passages.jsonl"
+_FREQUENCY = "document_frequency.json"
+_BM25 = "bm25"
+
 
 class LexicalIndex:
-    def __init__(self, passages: list[Passage]):
+    def __init__(self, passages: list[Passage], built: tuple[Counter[str], Any] | None = None):
         import bm25s
 
         # bm25s sets its own logger to DEBUG: under a server's logging
@@ -24,11 +36,40 @@ class LexicalIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.passages = passages
         self.position = {p.id: i for i, p in enumerate(passages)}
+        self._bm25: Any
+        if built is not None:
+            self.document_frequency, self._bm25 = built
+            return
         tokenized = [terms(f"{p.title} {p.text}") for p in passages]
         self.document_frequency = Counter(t for doc in tokenized for t in set(doc))
         self._bm25 = bm25s.BM25()
         if passages:
             self._bm25.index(tokenized, show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        """Writes the index into `folder` (which must not exist yet)."""
+        folder.mkdir(parents=True)
+        with open(folder / _PASSAGES, "w", encoding="utf-8") as handle:
+            for passage in self.passages:
+                handle.write(passage.model_dump_json() + "\n")
+        (folder / _FREQUENCY).write_text(json.dumps(self.document_frequency), encoding="utf-8")
+        if self.passages:
+            self._bm25.save(str(folder / _BM25), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """The index `save` wrote; raises (OSError, ValueError) when it is
+        incomplete or damaged: the caller builds it again instead."""
+        import bm25s
+
+        with open(folder / _PASSAGES, encoding="utf-8") as handle:
+            passages = [Passage.model_validate_json(line) for line in handle]
+        frequency = Counter(json.loads((folder / _FREQUENCY).read_text(encoding="utf-8")))
+        bm25 = bm25s.BM25.load(str(folder / _BM25), show_progress=False) if passages else bm25s.BM25()
+        index = cls(passages, built=(frequency, bm25))
+        if passages and index._bm25.scores["num_docs"] != len(passages):
+            raise ValueError(f"the saved lexical index at {folder} does not match its passages")
+        return index
 
     def known(self, term: str) -> bool:
         """Does any stored passage use the term? A question's word the corpus

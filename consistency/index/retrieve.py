@@ -36,7 +36,8 @@ class Retriever:
         revision = self.store.revision()
         with self._lexical_lock:
             if self._lexical is None or revision != self._lexical_revision:
-                self._lexical = LexicalIndex(self.store.all_passages())
+                saved = self.store.saved_lexical(revision)
+                self._lexical = saved or LexicalIndex(self.store.all_passages())
                 self._lexical_revision = revision
             return self._lexical
 

@@ -46,6 +46,7 @@ import fcntl
 import functools
 import json
 import logging
+import shutil
 import sqlite3
 import threading
 import time
@@ -62,6 +63,7 @@ from ..errors import StoreError
 from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim, StoreProblem
 from ..text.dates import date_bounds
 from .generations import DATABASE, LEGACY, Generations
+from .lexical import LexicalIndex
 
 CLAIMS = "consistency_claims"
 PASSAGES = "consistency_passages"
@@ -78,6 +80,7 @@ _SAMPLE = 8
 CHECKPOINT_SECONDS = 120.0
 _T = TypeVar("_T")
 _NOTHING: dict = {"ids": [], "metadatas": []}
+_LEXICAL = "lexical-"  # + the revision: a saved lexical index, in the folder it describes
 
 log = logging.getLogger(__name__)
 
@@ -734,7 +737,9 @@ class Store:
                 try:
                     yield
                 except (KeyboardInterrupt, SystemExit):
-                    self._publish()  # what was written is whole: Python stops between Chroma's calls
+                    # What was written is whole (Python stops between Chroma's
+                    # calls); its lexical index is left for readers to build.
+                    self._publish(save_lexical=False)
                     raise
                 except BaseException:
                     self._discard()
@@ -761,17 +766,45 @@ class Store:
         if self._draft is not None and time.monotonic() - self._draft.started > CHECKPOINT_SECONDS:
             self._publish()
 
-    def _publish(self) -> None:
-        draft, self._draft = self._draft, None
-        if draft is None or self._generations is None or draft.name is None:
+    def _publish(self, save_lexical: bool = True) -> None:
+        if self._draft is None or self._generations is None or self._draft.name is None:
             return
+        if save_lexical:
+            self._save_lexical()
+        draft, self._draft = self._draft, None
+        name = draft.name
+        assert name is not None
         with _store_errors("write", self.location, draft.database):
-            self._generations.publish(draft.name)
+            self._generations.publish(name)
         self._stamp = self._generations.stamp()
         with self._switch:
             self._replace_live(draft)
         with _store_errors("write", self.location):
             self._generations.sweep()
+
+    def _save_lexical(self) -> None:
+        """The draft's lexical index, saved in the draft under its revision
+        (any copied from the folder before it describes an older state)."""
+        assert self._draft is not None and self._draft.database is not None
+        folder = self._draft.database.parent
+        for old in folder.glob(f"{_LEXICAL}*"):
+            shutil.rmtree(old, ignore_errors=True)
+        index = LexicalIndex(self.all_passages())
+        with _store_errors("write", self.location, self._draft.database):
+            index.save(folder / f"{_LEXICAL}{self.revision()}")
+
+    @_one_folder
+    def saved_lexical(self, revision: str) -> LexicalIndex | None:
+        """The lexical index a writer saved for this state of the store, or
+        None (a Chroma server, a store written before, an interrupted
+        writer, a damaged copy): then the caller builds it."""
+        database = self._folder().database
+        if database is None:
+            return None
+        try:
+            return LexicalIndex.load(database.parent / f"{_LEXICAL}{revision}")
+        except (OSError, ValueError, KeyError):
+            return None
 
     def _discard(self) -> None:
         draft, self._draft = self._draft, None
