@@ -110,12 +110,14 @@ def test_a_writer_killed_mid_update_leaves_the_live_folder_as_it_was_and_the_nex
     assert killed.returncode == -9, killed.stderr.decode()
     assert live_folder(store) == live and fingerprint(live) == before
     assert len(folders(store)) == 2  # the torn draft, named by nothing
+    (store / f"{POINTER}.half").write_text("chroma-x", encoding="utf-8")  # a pointer a crash left half-written
     assert "said 101 containers" in figures(store) and "said 102 containers" not in figures(store)
 
     with Checker(store=store) as checker:
         assert [f.outcome for f in checker.ingest([source]).files] == ["updated"]
         assert checker.verify().ok
     assert folders(store) == {live_folder(store).name}  # the old folder and the torn draft are gone
+    assert not list(store.glob(f"{POINTER}.*"))
     assert "said 102 containers" in figures(store) and "said 101 containers" not in figures(store)
 
 

@@ -118,6 +118,8 @@ class Generations:
         pins: the ones writers replaced, and copies a crash left unnamed.
         Only a writer may call it (it holds the store's write lock)."""
         live = self.live()
+        for unnamed in self.root.glob(f"{POINTER}.*"):  # a pointer a crash left half-written
+            unnamed.unlink(missing_ok=True)
         names = {path.name.removesuffix(_PIN) for path in self.root.iterdir()}
         stale = sorted(n for n in names if n != live and (n == LEGACY or n.startswith(_PREFIX)))
         return [name for name in stale if self._remove_unpinned(name)]
