@@ -163,3 +163,32 @@ def test_a_store_from_before_copy_on_write_is_read_then_moved_by_its_first_write
     assert Checker(store=store).ingest([source]).ok
     assert live_folder(store).name != LEGACY and not (store / LEGACY).exists()
     assert "said 102 containers" in figures(store)
+
+
+class FailingSecondWrite(Store):
+    """A real store whose second round of writes fails (a bug, a full disk)."""
+
+    writes = 0
+
+    def replace_files(self, *args, **kwargs):
+        FailingSecondWrite.writes += 1
+        if FailingSecondWrite.writes == 2:
+            raise RuntimeError("the second round of writes failed")
+        return super().replace_files(*args, **kwargs)
+
+
+def test_a_long_ingest_makes_its_work_live_at_checkpoints_so_a_failure_costs_only_what_follows(tmp_path, monkeypatch):
+    from consistency.index import store as store_module
+    from consistency.ingest import pipeline
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_SECONDS", 0.0)  # every round of writes is a checkpoint
+    monkeypatch.setattr(pipeline, "BATCH_PASSAGES", 1)  # one file per round
+    first, second = write(tmp_path / "docs" / "a.txt", article(1)), write(tmp_path / "docs" / "b.txt", article(2))
+    checker = Checker(store=tmp_path / "store")
+    checker.store = FailingSecondWrite(tmp_path / "store")
+    FailingSecondWrite.writes = 0
+    with pytest.raises(Exception, match="second round"):
+        checker.ingest([first, second])
+    with Checker(store=tmp_path / "store") as reader:
+        assert [Path(info.path).name for info in reader.sources()] == ["a.txt"]  # the first round stands
+        assert reader.verify().ok
