@@ -485,3 +485,58 @@ def test_a_phrase_that_restates_the_question_is_no_answer_and_the_sentence_that_
     answer = checker.ask("What toxic weapon were the raiders accused of using against the Kessel outpost?")
     assert answer.status == "answered"
     assert "chlorine gas" in answer.answer and "toxic weapons" not in answer.answer
+
+
+AID = {
+    "summer.txt": (
+        "2025-07-10",
+        "Norland and Velmora\n\nNorland has allocated about $40bn in assistance to Velmora since the war began "
+        "in March 2022. About $15bn of it has gone to military support.",
+    ),
+    "autumn.txt": (
+        "2024-11-20",
+        "Southern aid\n\nThe Haldane Institute reports that southern nations have allocated around $65 billion "
+        "in aid to Velmora, surpassing the $22 billion provided by Norland.",
+    ),
+}
+
+
+def test_a_running_total_reported_months_apart_is_one_total_and_its_figures_conflict(tmp_path):
+    checker = corpus(tmp_path, AID)
+    asked = "How much aid has Norland given Velmora since the war began?"
+    assert Question.analyse(asked).running_total
+    answer = checker.ask(asked)
+    assert answer.status == "conflict"
+    (conflict,) = answer.conflicts
+    assert {side.value for side in conflict.sides} == {"$22 billion", "about $40bn"}
+    assert "different report dates (2024-11-20 vs 2025-07-10)" in conflict.explanation
+
+
+def test_a_part_of_a_running_total_in_the_source_that_states_the_total_is_no_rival_total(tmp_path):
+    summer = (
+        "2025-07-10",
+        "Norland and Velmora\n\nNorland has allocated about $40bn in assistance to Velmora since the war began "
+        "in March 2022. Of that aid to Velmora, Norland has given about $15bn in military support.",
+    )
+    checker = corpus(tmp_path, {"summer.txt": summer})
+    answer = checker.ask("How much aid has Norland given Velmora since the war began?")
+    assert {c.text for c in answer.claims} == {"about $40bn", "about $15bn"}  # both read, as parts of one story
+    assert answer.conflicts == [] and answer.status == "answered"
+
+
+@pytest.mark.parametrize(
+    ("question", "running"),
+    [
+        ("How many people have fled the region so far?", True),
+        ("How many drones were launched over the past week?", False),  # a period, not a growing total
+        ("How many drones were launched in the attack?", False),
+    ],
+)
+def test_a_question_says_when_it_asks_for_a_running_total(question, running):
+    assert Question.analyse(question).running_total is running
+
+
+def test_words_that_ask_are_not_words_the_sources_must_state():
+    event = Question.analyse("Do officials agree on how big the Velmora garrison is?").event_text.split()
+    assert "velmora" in event and "garrison" in event
+    assert not {"agree", "big"} & set(event)

@@ -80,6 +80,8 @@ _COMPARES = re.compile(
     r"\b(?:agree|agreed|disagree|differ|differs|differed|same|consistent|contradict|contradicts|compare|versus|vs)\b",
     re.I,
 )
+# "over the past week" is a period, not a total that grows: it is left out.
+_RUNNING_TOTAL = re.compile(r"\b(?:since|so far|to date|in total|altogether|in all|cumulative)\b", re.I)
 # "what kind of missile", "which weapons": the noun the answer is a kind of.
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:(?:kind|type|class|sort|form|variety)s?\s+of\s+)?", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?:of\s+(?:the\s+|these\s+|those\s+)?)?", re.I)
@@ -87,6 +89,15 @@ _WH_WORDS = frozenset(
     "how many much what which who whom whose when where why kind type class sort did do does is are was were "
     "has have had can could will would".split()
 )
+
+
+def _framing_words(text: str) -> set[str]:
+    """Words that ask rather than describe: 'agree' in "do they agree on
+    how big the force is", 'big' in "how big". A source states the event,
+    never the asking, so these would only lower every sentence's coverage."""
+    asking = {m.group().lower() for m in _COMPARES.finditer(text)}
+    asking |= {m.group(1).lower() for m in re.finditer(r"\bhow\s+(\w+)", text, re.I)}
+    return asking
 
 
 class Question(BaseModel):
@@ -111,6 +122,9 @@ class Question(BaseModel):
     places: list[str] = Field(default_factory=list, description="the places the question names ('in X')")
     claimant: str | None = Field(None, description="whose word the question asks for: 'according to X', 'does X say'")
     compares: bool = Field(False, description="asks whether sources or claimants agree: every value is wanted")
+    running_total: bool = Field(
+        False, description="asks for a total that grows over time: 'since the invasion', 'so far', 'to date'"
+    )
     event_text: str = Field(description="what the question says about the event, not about the count")
     scene_text: str = Field(description="event_text without any role: what a claim under check describes")
     asks_amount: bool = Field(description="how many, how much, what share")
@@ -133,7 +147,8 @@ class Question(BaseModel):
         # it says about the event: "freed and sent home", "shot down".
         described = _without_roles(lowered) if answer_type == "amount" else lowered
         words = re.findall(r"[A-Za-z][\w’'-]*|\b(?:1[89]|20)\d\d\b", described)
-        event_text = " ".join(w for w in words if w not in asked and w not in _WH_WORDS)
+        framing = _framing_words(text)
+        event_text = " ".join(w for w in words if w not in asked and w not in _WH_WORDS and w not in framing)
         return cls(
             text=text,
             answer_type=answer_type,
@@ -148,6 +163,7 @@ class Question(BaseModel):
             places=sorted(find_places(text)),
             claimant=_claimant(text),
             compares=bool(_COMPARES.search(text)),
+            running_total=answer_type == "amount" and bool(_RUNNING_TOTAL.search(text)),
             event_text=event_text,
             # A claim under check asks nothing: every role it states is
             # checked, so only the rest describes the event.

@@ -20,6 +20,10 @@ from .store import Store
 
 RRF_K = 60  # the usual constant: flattens the head of each ranking
 CANDIDATES_PER_RANKER = 30
+# The passages each ranker puts first are read whatever the other thinks:
+# a paraphrase BM25 does not list (or a rare name the vectors miss) would
+# otherwise lose to passages both rank in the middle.
+HEAD_PER_RANKER = 2
 
 
 class Retriever:
@@ -49,7 +53,7 @@ class Retriever:
         dense = self.store.nearest(question_vector, CANDIDATES_PER_RANKER, active)
         allowed = self.store.passage_ids(active) if active else None
         sparse = self.lexical().search(terms(question), CANDIDATES_PER_RANKER, allowed)
-        fused = _reciprocal_rank_fusion([dense, sparse])[:top_k]
+        fused = _fuse([dense, sparse], top_k)
         self._attach_cosines(fused, dense, question_vector)
         return fused
 
@@ -60,6 +64,19 @@ class Retriever:
             cosine[passage_id] = float(vector @ question_vector)
         for passage in fused:
             passage.score = cosine.get(passage.id, 0.0)
+
+
+def _fuse(rankings: list[list[Passage]], top_k: int) -> list[Passage]:
+    """The top_k by reciprocal rank, with every ranker's head among them
+    (at most a quarter of the places, so that agreement still fills most)."""
+    ordered = _reciprocal_rank_fusion(rankings)
+    per_ranker = min(HEAD_PER_RANKER, top_k // 4)
+    chosen = {passage.id for ranking in rankings for passage in ranking[:per_ranker]}
+    for passage in ordered:
+        if len(chosen) >= top_k:
+            break
+        chosen.add(passage.id)
+    return [passage for passage in ordered if passage.id in chosen]
 
 
 def _reciprocal_rank_fusion(rankings: list[list[Passage]]) -> list[Passage]:

@@ -180,19 +180,22 @@ def same_things(a: list[str], b: list[str]) -> bool:
     return bool(set(a) & set(b)) or (any(is_human(t) for t in a) and any(is_human(t) for t in b))
 
 
-def different_event(a: StatedClaim, b: StatedClaim) -> bool:
+def different_event(a: StatedClaim, b: StatedClaim, running_total: bool = False) -> bool:
     """Event dates more than a few days apart (or, without them, reports
     more than a month apart), or a place one names that the other's source
-    never mentions."""
-    if a.event_date and b.event_date:
-        if (
-            abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0]))
-            > EVENT_DATE_SLACK_DAYS
-        ):
-            return True
-    elif not _dates_compatible(a.published, b.published):
+    never mentions. A running total ("since the invasion") is no event:
+    reports of it months apart are the same total, one perhaps updated,
+    so only places tell two totals apart."""
+    if not running_total and _different_times(a, b):
         return True
     return _elsewhere(a, b) or _elsewhere(b, a)
+
+
+def _different_times(a: StatedClaim, b: StatedClaim) -> bool:
+    if a.event_date and b.event_date:
+        days = abs(day_number(date_bounds(a.event_date)[0]) - day_number(date_bounds(b.event_date)[0]))
+        return days > EVENT_DATE_SLACK_DAYS
+    return not _dates_compatible(a.published, b.published)
 
 
 def _elsewhere(a: StatedClaim, b: StatedClaim) -> bool:

@@ -13,7 +13,7 @@ The LLM never decides any of this.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from ..extract.quantities import find_quantities
@@ -46,7 +46,9 @@ class Decision:
 
 def decide(question: Question, verified: list[Verified], claim_set: ClaimSet) -> Decision:
     verified = _asked_claimant(question, verified)
-    amounts = _one_event([v for v in verified if v.kind == "amount"])
+    if question.running_total:
+        verified = _as_running_totals(verified, claim_set)
+    amounts = _one_event([v for v in verified if v.kind == "amount"], question.running_total)
     values = [v for v in verified if v.kind != "amount" and v.comparable and _one_value_asked(question, v)]
     decision = Decision(readings=[v for v in verified if v.kind != "amount" or v in amounts])
     groups = _about_groups(values)
@@ -76,14 +78,31 @@ def _asked_claimant(question: Question, verified: list[Verified]) -> list[Verifi
     return theirs or verified
 
 
-def _one_event(amounts: list[Verified]) -> list[Verified]:
+def _as_running_totals(verified: list[Verified], claim_set: ClaimSet) -> list[Verified]:
+    """A question about a total that grows ("since the invasion") takes an
+    amount stated without a period as that total, as a reader would: "the
+    $91 billion provided by the United States" answers it as much as "$175bn
+    since the invasion began". Not in a source that states such a total in
+    the same unit itself: its other figures are parts of it ("about $67bn
+    for military support"). A daily rate or one month's figure stays what it is."""
+    stating = {(c.source_id, c.amount.unit) for c in claim_set.claims if c.quantity and c.scope == "cumulative"}
+
+    def as_total(claim: StatedClaim) -> StatedClaim:
+        if claim.scope is None and (claim.source_id, claim.amount.unit) not in stating:
+            return claim.model_copy(update={"scope": "cumulative"})
+        return claim
+
+    return [replace(v, claims=[as_total(c) for c in v.claims]) if v.kind == "amount" else v for v in verified]
+
+
+def _one_event(amounts: list[Verified], running_total: bool) -> list[Verified]:
     """The amounts about the best reading's event: a figure from a report of
     another date or place (48 drones downed on a Tuesday a year earlier) is
     not an answer about the event asked, even if its words are close."""
     if not amounts:
         return []
     anchor = amounts[0].claims
-    return [v for v in amounts if any(not different_event(a, c) for a in anchor for c in v.claims)]
+    return [v for v in amounts if any(not different_event(a, c, running_total) for a in anchor for c in v.claims)]
 
 
 def _one_value_asked(question: Question, verified: Verified) -> bool:
@@ -113,7 +132,7 @@ def _comparable_amounts(question: Question, a: StatedClaim, b: StatedClaim) -> b
         # Both count what was asked, in their own words ("force" and "troops"):
         # compared only when each reading counts it as a whole.
         return False
-    return not different_event(a, b)
+    return not different_event(a, b, question.running_total)
 
 
 def _pairs(question: Question, amounts: list[Verified]) -> list[tuple[StatedClaim, StatedClaim]]:

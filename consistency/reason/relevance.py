@@ -44,7 +44,8 @@ def about_the_event(question: Question, claim: StatedClaim, evidence: Evidence, 
     its own figures and roles, which are what is checked, but not its years.
     A figure reported at another time than the sentence that best names the
     question's event (the anchor), and that names the event much less well,
-    is about another event."""
+    is about another event; unless a running total is asked ("since the
+    invasion"), which every report restates at its own date."""
     weights = event_weights(question, evidence, ignore_numbers)
     source = evidence.sources.get(claim.source_id)
     if len(weights) < 2 or source is None:
@@ -57,7 +58,7 @@ def about_the_event(question: Question, claim: StatedClaim, evidence: Evidence, 
         evidence.memo[key] = event_anchor(question, evidence, ignore_numbers)
     anchor = evidence.memo[key]
     assert anchor is None or isinstance(anchor, tuple)
-    if anchor is None or anchor[1] < ANCHOR_COVERAGE or coverage >= 0.5 * anchor[1]:
+    if anchor is None or anchor[1] < ANCHOR_COVERAGE or coverage >= 0.5 * anchor[1] or question.running_total:
         return True
     return fits_the_time(question.model_copy(update={"dates": [anchor[0]]}), source.published)
 
