@@ -48,6 +48,8 @@ def test_audit_of_the_corpus_finds_the_known_conflicts(corpus_checker):
     text = summaries(report)
     assert "500 drones and missiles vs 539 Iran-designed drones + 11 cruise and ballistic missiles = 550" in text
     assert "83 Russian (and Iranian imported) missiles vs 84 cruise missiles" in text  # within one article
+    # One counts a force, the other troops: both count people, so the audit sets them side by side.
+    assert "10,000-strong North Korean force vs 11,000 to 12,000 North Korean troops" in text
     assert any(
         c.kind == "qualitative" and "intercontinental" in c.summary and "intermediate-range" in c.summary
         for c in report.conflicts
@@ -85,6 +87,7 @@ def test_audit_of_the_corpus_does_not_flag_different_events_entities_or_subsets(
     assert "$126 billion" not in text and "€118 billion" not in text  # a currency and its conversion
     assert "120-kilometer" not in text  # Fath-360 range vs Oreshnik reach: different weapons
     assert "330 missiles" not in text  # June's total, not one night's attack
+    assert "One recruit" not in text  # a person introduced ("One recruit, identified only as ..."), not a count
 
 
 # ---- synthetic pairs: one store per case ------------------------------------

@@ -157,3 +157,15 @@ def test_the_parser_never_crashes_on_number_heavy_text(tokens):
     text = " ".join(tokens)
     for quantity in find_quantities(text):
         assert text[quantity.start : quantity.end] == quantity.text
+
+
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        ("One recruit, identified only as Omar, described the front.", []),
+        ("One resident, who asked not to be named, said 40 homes burned.", ["40 homes"]),
+        ("One soldier was killed and three were wounded.", ["One soldier", "three"]),
+    ],
+)
+def test_one_person_introduced_is_not_a_count_of_one(text, counted):
+    assert [q.text for q in find_quantities(text)] == counted

@@ -16,7 +16,17 @@ import re
 
 from ..models import Passage, Quantity, Source, StatedClaim
 from ..text.dates import MONTH_NAMES, find_event_date
-from ..text.lexicon import BODIES, CUMULATIVE_WORDS, INSTRUCTION, NOT_NAMES, PHRASE_ENDS, RATE_WORDS, SAYING, singular
+from ..text.lexicon import (
+    BODIES,
+    CUMULATIVE_WORDS,
+    INSTRUCTION,
+    NOT_NAMES,
+    PHRASE_ENDS,
+    RATE_WORDS,
+    SAYING,
+    is_human,
+    singular,
+)
 from ..text.sentences import sentence_spans
 from .quantities import find_quantities
 
@@ -151,7 +161,10 @@ def group_keys(claim: StatedClaim) -> list[str]:
     if claim.quantity is None:
         return ["measure_" + re.sub(r"\W+", "_", claim.measure)]
     if claim.quantity.things:
-        return ["thing_" + thing for thing in claim.quantity.things]
+        keys = ["thing_" + thing for thing in claim.quantity.things]
+        # "a 10,000-strong force" and "11,000 troops" both count people,
+        # which is how conflicts compare them (same_things): so does the audit.
+        return keys + (["people"] if any(is_human(thing) for thing in claim.quantity.things) else [])
     return ["unit_" + re.sub(r"\W+", "_", claim.quantity.unit or "none")]
 
 

@@ -80,7 +80,7 @@ def find_quantities(text: str, before: list[Quantity] | None = None) -> list[Qua
         if not _starts_at_word(text, match.start()) or _not_a_quantity(text, match):
             continue
         quantity = _quantity(text, match)
-        if quantity is None:
+        if quantity is None or _introduces_someone(text, match, quantity):
             continue
         if quantity.unit is None:
             _infer_things(quantity, found, before, text)
@@ -96,6 +96,13 @@ def figure_span(text: str, quantity: Quantity) -> tuple[int, int]:
     pumps", "$2.2bn"), without the things it counts."""
     match = _MENTION.match(text, quantity.start)
     return (quantity.start, match.end()) if match else (quantity.start, quantity.end)
+
+
+def _introduces_someone(text: str, match: re.Match, quantity: Quantity) -> bool:
+    """ "One recruit, identified only as N, said": a person introduced, not a
+    count of one (a count goes on to say what befell them: "one soldier was
+    killed")."""
+    return match.group().lower() == "one" and text[quantity.end : quantity.end + 1] == ","
 
 
 def _starts_at_word(text: str, start: int) -> bool:

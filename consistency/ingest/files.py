@@ -14,8 +14,8 @@ from pathlib import Path
 from ..errors import InputError
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
-# Bumped when cleaning or chunking changes, so that re-ingest redoes old files.
-PIPELINE_VERSION = "10"
+# Bumped when cleaning, chunking or claim reading changes, so that re-ingest redoes old files.
+PIPELINE_VERSION = "11"
 
 
 @dataclass
