@@ -500,6 +500,16 @@ def test_remove_lists_what_it_forgot_and_refuses_an_unknown_target_in_one_line(t
     assert json.loads(run("sources", "--store", str(store), "--json").stdout) == []
 
 
+def test_each_corpus_folder_has_its_own_eval_store(tmp_path):
+    """Two checkouts evaluated at once must not share a store: each removes what lies outside its corpus."""
+    from consistency.eval.command import default_store
+
+    here, there = tmp_path / "checkout-a" / "corpus", tmp_path / "checkout-b" / "corpus"
+    assert default_store(here) == default_store(tmp_path / "checkout-a" / "." / "corpus")
+    assert default_store(here) != default_store(there)
+    assert default_store() == default_store(CORPUS)
+
+
 def test_the_eval_store_holds_exactly_the_corpus_it_evaluates(tmp_path):
     from rich.console import Console
 

@@ -4,6 +4,7 @@ output. Kept out of cli.py so that the CLI stays a list of commands."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +20,14 @@ from . import report as eval_report
 from .harness import evaluate, spread
 
 
-def default_store() -> Path:
+def default_store(corpus: Path | None = None) -> Path:
     """The gold set is about one corpus: it gets a store of its own, so the
-    user's store (and what else it holds) never changes the scores."""
-    return cache_dir() / "eval-store"
+    user's store (and what else it holds) never changes the scores. One per
+    corpus folder: the eval removes from its store whatever lies outside its
+    corpus, so two checkouts evaluated at once must not share one (each
+    would empty the other's store under its questions)."""
+    folder = (corpus or bundled_path("corpus")).resolve()
+    return cache_dir() / f"eval-store-{hashlib.sha1(str(folder).encode()).hexdigest()[:10]}"
 
 
 def gold(

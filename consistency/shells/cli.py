@@ -539,7 +539,7 @@ def eval_command(
         typer.Option(
             "--store",
             metavar="PATH",
-            help="Store for the corpus \\[default: an eval store in the cache folder]",
+            help="Store for the corpus \\[default: an eval store in the cache folder, one per corpus folder]",
             show_default=False,
         ),
     ] = None,
@@ -582,7 +582,7 @@ def eval_command(
     if ramdocs:
         eval_shell.ramdocs(ramdocs, flags, reader or [], limit, None if no_report else report_dir, json, out, err)
         return
-    checker = _checker(store or eval_shell.default_store(), None, flags)
+    checker = _checker(store or eval_shell.default_store(corpus), None, flags)
     _start_llm(checker, quiet=json)
     eval_shell.gold(
         checker, gold, claims, corpus, baseline, reader or [], limit, None if no_report else report_dir, json, out, err
