@@ -98,3 +98,32 @@ def test_money_distance_times_places_and_things_set_apart():
     assert Question.analyse("How many people were hurt in Zaporizhzhia?").places == ["zaporizhzhia"]
     assert Question.analyse("How many missiles, as opposed to drones, were used?").excluded == ["drone"]
     assert not Question.analyse("Who is the head of the agency?").names_a_measure
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Leaving the drones aside, how many missiles were fired?",
+        "Setting aside drones, how many missiles were fired?",
+        "How many missiles, leaving out the drones, were fired?",
+        "Putting the armed drones aside, how many missiles were fired?",
+    ],
+)
+def test_what_a_question_sets_aside_is_excluded_and_no_word_a_source_must_state(question):
+    asked = Question.analyse(question)
+    assert asked.excluded == ["drone"] and asked.counted == ["missile"]
+    assert not {"drones", "aside", "leaving", "setting", "putting", "out"} & set(asked.event_text.split())
+
+
+@pytest.mark.parametrize(
+    ("question", "claimant"),
+    [
+        ("What is Tallinn's defence ministry estimate of the troops at the border?", "Tallinn's defence ministry"),
+        ("What is the army's count of the dead?", "army"),
+        ("What was Reuters' tally of the votes?", "Reuters"),
+        ("What's the count of the votes?", None),
+        ("What is the city's population estimate?", None),  # the city is what is counted, not who counts
+    ],
+)
+def test_whose_estimate_a_question_asks_for_is_its_claimant(question, claimant):
+    assert Question.analyse(question).claimant == claimant

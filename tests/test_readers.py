@@ -16,8 +16,9 @@ from consistency import Checker
 from consistency.extract.question import Question
 from consistency.llm.backends import LLM, Completion, Message
 from consistency.reason.answer import ReadingAnswerer
+from consistency.reason.decide import _claimant_terms
 from consistency.reason.llm_reader import LLMReader
-from consistency.text.countries import is_demonym
+from consistency.text.countries import countries_meant, is_demonym
 from consistency.text.names import name_key
 
 from .conftest import assert_verbatim, write
@@ -540,3 +541,42 @@ def test_words_that_ask_are_not_words_the_sources_must_state():
     event = Question.analyse("Do officials agree on how big the Velmora garrison is?").event_text.split()
     assert "velmora" in event and "garrison" in event
     assert not {"agree", "big"} & set(event)
+
+
+BORDER = {
+    "estonia.txt": (
+        "2025-03-02",
+        "Troops at the border\n\nAccording to Estonian Defense Ministry spokesperson Mari Tamm, intelligence "
+        "indicates that about 4,000 Norlandic soldiers are stationed near the border.",
+    ),
+    "allies.txt": (
+        "2025-03-02",
+        "Border build-up\n\nAllied officials estimated that 6,000 to 7,000 Norlandic troops are stationed "
+        "near the border.",
+    ),
+}
+
+
+def test_a_claimant_named_by_its_capital_and_another_spelling_is_the_one_whose_word_is_given(tmp_path):
+    checker = corpus(tmp_path, BORDER)
+    everyone = checker.ask("How many Norlandic troops are stationed near the border?")
+    assert everyone.status == "conflict"  # about 4,000 against 6,000 to 7,000
+    asked = checker.ask("What is Tallinn's defence ministry estimate of Norlandic troops near the border?")
+    assert asked.status == "answered" and {r.source for r in asked.readings} == {"estonia"}
+
+
+@pytest.mark.parametrize(
+    ("asked", "said", "shared"),
+    [
+        ("Tallinn", "Estonian officials", {"country:Estonia"}),  # a capital and a people stand for their country
+        ("the defence ministry", "the Defense Ministry", {"defens", "ministri"}),  # British and American spelling
+        ("South Korea", "North Korean officials", set()),  # one country is not another that shares a word
+    ],
+)
+def test_a_claimant_is_matched_however_it_is_written(asked, said, shared):
+    assert _claimant_terms(asked) & _claimant_terms(said) == shared
+
+
+def test_the_longest_name_of_a_people_is_read():
+    assert countries_meant("North Korean troops and Seoul's envoy") == {"North Korea", "South Korea"}
+    assert countries_meant("Kenyan runners in Nairobi") == {"Kenya"}

@@ -91,12 +91,16 @@ _WH_WORDS = frozenset(
 )
 
 
-def _framing_words(text: str) -> set[str]:
+def _framing_words(text: str, excluded: list[str]) -> set[str]:
     """Words that ask rather than describe: 'agree' in "do they agree on
-    how big the force is", 'big' in "how big". A source states the event,
-    never the asking, so these would only lower every sentence's coverage."""
+    how big the force is", 'big' in "how big", and what the question sets
+    aside ("leaving the drones aside"). A source states the event, never
+    the asking, so these would only lower every sentence's coverage."""
     asking = {m.group().lower() for m in _COMPARES.finditer(text)}
     asking |= {m.group(1).lower() for m in re.finditer(r"\bhow\s+(\w+)", text, re.I)}
+    for match in _APART.finditer(text):
+        asking |= set(match.group().lower().split()) | {"aside"}
+    asking |= {w.lower() for w in re.findall(r"[A-Za-z][\w’'-]*", text) if singular(w.lower()) in excluded}
     return asking
 
 
@@ -147,14 +151,15 @@ class Question(BaseModel):
         # it says about the event: "freed and sent home", "shot down".
         described = _without_roles(lowered) if answer_type == "amount" else lowered
         words = re.findall(r"[A-Za-z][\w’'-]*|\b(?:1[89]|20)\d\d\b", described)
-        framing = _framing_words(text)
+        excluded = _excluded(text)
+        framing = _framing_words(text, excluded)
         event_text = " ".join(w for w in words if w not in asked and w not in _WH_WORDS and w not in framing)
         return cls(
             text=text,
             answer_type=answer_type,
             counted=counted,
             counted_phrase=counted_phrase,
-            excluded=_excluded(text),
+            excluded=excluded,
             units=units,
             role=role,
             head=_head(text) if answer_type != "amount" else None,
@@ -280,7 +285,11 @@ def _asks_an_amount_noun(text: str) -> bool:
 
 
 _APART = re.compile(
-    r"\b(?:as opposed to|rather than|excluding|not counting|other than|apart from|besides|except)\s+", re.I
+    r"\b(?:as opposed to|rather than|excluding|not counting|without counting|other than|apart from|besides|except|"
+    r"(?:leaving|setting|putting|leave|set|put) (?:aside|out)|ignoring)\s+"
+    # "leaving the drones aside": the phrase between the verb and "aside".
+    r"|\b(?:leaving|setting|putting|leave|set|put)\s+(?=(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,3}\s+aside\b)",
+    re.I,
 )
 
 
@@ -321,6 +330,9 @@ def _units(lowered: str) -> set[str]:
 _ASKED_CLAIMANT = re.compile(
     r"\b(?i:according to)\s+(?:the\s+)?(?P<according>[^,?]+?)(?:,|\?|$)"
     r"|\b(?:does|did|do)\s+(?:the\s+)?(?P<says>[A-Z][^?]*?)\s+(?:say|claim|estimate|report)\b"
+    # "Seoul's defence ministry estimate of", "the army's count of": whose figure is asked.
+    r"|(?P<whose>\b(?i:the)\s+[a-z][\w-]*['’]s?|\b[A-Z][\w.-]*['’]s?(?:\s+[a-z][\w-]*){0,3}?)"
+    r"\s+(?i:estimates?|figures?|counts?|tally|assessment|account|version|claims?)\b"
 )
 
 
@@ -358,7 +370,13 @@ def _claimant(text: str) -> str | None:
     if re.search(r"\b(compare|agree|differ|same|versus|vs)\b", text, re.I):
         return None  # a question that sets claimants side by side asks for all of them
     match = _ASKED_CLAIMANT.search(text)
-    return (match.group("according") or match.group("says")).strip() if match else None
+    if not match:
+        return None
+    whose = match.group("whose")
+    if whose and whose.split("'")[0].split("’")[0].lower() in _WH_WORDS | {"what", "that", "it"}:
+        return None  # "What's the count": no one's
+    named = (match.group("according") or match.group("says") or whose).strip()
+    return re.sub(r"['’]s?$", "", re.sub(r"^(?i:the)\s+", "", named))
 
 
 def _asks_several(text: str) -> bool:

@@ -19,6 +19,7 @@ from itertools import combinations
 from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import StatedClaim
+from ..text.countries import countries_meant
 from ..text.dates import WrittenDate, find_date_values
 from ..text.lexicon import CURRENCIES, singular
 from ..text.names import name_tokens, same_value
@@ -68,11 +69,11 @@ def _asked_claimant(question: Question, verified: list[Verified]) -> list[Verifi
     does: other sources' figures are beside the point, not in conflict."""
     if not question.claimant:
         return verified
-    wanted = set(terms(question.claimant))
+    wanted = _claimant_terms(question.claimant)
 
     def says_it(reading: Verified) -> bool:
         said = " ".join(filter(None, [c.claimant for c in reading.claims] + [s.text for s in reading.sentences]))
-        return len(wanted & set(terms(said))) * 2 >= len(wanted)
+        return len(wanted & _claimant_terms(said)) * 2 >= len(wanted)
 
     theirs = [v for v in verified if says_it(v)]
     return theirs or verified
@@ -93,6 +94,15 @@ def _as_running_totals(verified: list[Verified], claim_set: ClaimSet) -> list[Ve
         return claim
 
     return [replace(v, claims=[as_total(c) for c in v.claims]) if v.kind == "amount" else v for v in verified]
+
+
+def _claimant_terms(text: str) -> set[str]:
+    """Who is named, however it is written: "Seoul's defence ministry" and
+    "the South Korean Defense Ministry" are one claimant (a capital or a
+    people stands for its country; British and American spellings fold)."""
+    folded = re.sub(r"(?<=[fct])ence\b", "ense", text, flags=re.I)
+    # A country is one token: "North Korean" must not share "korea" with "South Korea".
+    return set(terms(folded)) | {"country:" + country for country in countries_meant(text)}
 
 
 def _one_event(amounts: list[Verified], running_total: bool) -> list[Verified]:

@@ -19,17 +19,23 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
 
+@dataclass(frozen=True)
+class _Tables:
+    country_by_capital: dict[str, str]
+    names: frozenset[str]  # every country's name and other spellings
+    country_by_demonym: dict[str, str]  # what its people are called ("kenyan")
+
+
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """Country by capital, every country's name (and other spellings), and
-    what its people are called ("Kenyan")."""
+def _tables() -> _Tables:
     countries: dict[str, str] = {}
     names: set[str] = set()
-    demonyms: set[str] = set()
+    demonyms: dict[str, str] = {}
     for path in files("countryinfo").joinpath("data").iterdir():
         if not path.name.endswith(".json"):
             continue
@@ -40,14 +46,14 @@ def _tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
         spellings = [info.get("name"), info.get("nativeName"), *info.get("altSpellings", [])]
         names.update(words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3)
         demonym = info.get("demonym")
-        if isinstance(demonym, str):
-            demonyms.update(words_of(d) for d in demonym.split(","))
+        if isinstance(demonym, str) and info.get("name"):
+            demonyms.update((words_of(d), info["name"]) for d in demonym.split(","))
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if isinstance(capital, str) and capital and info.get("name"):
                 key = words_of(capital).removesuffix(" d c")  # "Washington D.C." is written "Washington"
                 countries[key] = info["name"]
-    return countries, frozenset(names), frozenset(demonyms)
+    return _Tables(countries, frozenset(names), demonyms)
 
 
 def words_of(name: str) -> str:
@@ -58,14 +64,32 @@ def words_of(name: str) -> str:
 
 def country_of(capital_key: str) -> str | None:
     """The country whose capital this is ("berlin" -> "Germany"), else None."""
-    return _tables()[0].get(capital_key)
+    return _tables().country_by_capital.get(capital_key)
 
 
 def is_country(key: str) -> bool:
     """Is this ("france", "united states") the name of a country?"""
-    return key in _tables()[1]
+    return key in _tables().names
 
 
 def is_demonym(key: str) -> bool:
     """Is this ("kenyan", "french") what a country's people are called?"""
-    return key in _tables()[2]
+    return key in _tables().country_by_demonym
+
+
+def countries_meant(text: str) -> set[str]:
+    """The countries a text names by their capital or their people ("Seoul's
+    defence ministry", "the South Korean defence ministry": South Korea)."""
+    words = words_of(text).split()
+    meant, at = set(), 0
+    while at < len(words):
+        for size in (3, 2, 1):  # the longest name first: "north korean" is not "korean"
+            key = " ".join(words[at : at + size])
+            country = country_of(key) or _tables().country_by_demonym.get(key)
+            if country:
+                meant.add(country)
+                at += size
+                break
+        else:
+            at += 1
+    return meant
