@@ -272,6 +272,7 @@ class Checker:
                     "until": checked_date(filters.until, "until"),
                 }
             )
+        self._require_a_store()
         passages = self.retriever.lexical().passages
         if not passages:
             raise self._empty_store()
@@ -286,10 +287,16 @@ class Checker:
                 )
         return filters
 
-    def _empty_store(self) -> InputError:
+    def _require_a_store(self) -> None:
+        """A question to a store folder that does not exist says so, without
+        creating the folder (a mistyped --store must leave no trace)."""
+        if self.settings.chroma_url is None and not self.settings.store.exists():
+            raise self._empty_store(str(self.settings.store))
+
+    def _empty_store(self, location: str | None = None) -> InputError:
         # Every shell shows this line: it names the ways each of them can fill the store.
         how = "`consistency ingest PATH`, POST /ingest or the MCP ingest tool"
-        return InputError(f"the store {self.store.location} is empty: add sources first ({how})")
+        return InputError(f"the store {location or self.store.location} is empty: add sources first ({how})")
 
     def _retrieve(self, text: str, top_k: int | None, filters: Filters | None) -> list[Passage]:
         return self.retriever.retrieve(text, top_k or self.settings.top_k, filters)
@@ -299,6 +306,7 @@ class Checker:
         lexical index and the sources' claims. A question that names a time
         ("in October 2022") also reads the best passages of reports from then.
         All of it from one state of the store, though an ingest may end meanwhile."""
+        self._require_a_store()
         with self.store.reading():
             return self._gather(question, top_k, filters)
 
@@ -358,6 +366,7 @@ class Checker:
 
     def audit(self, limit: int | None = None) -> AuditReport:
         """Every conflict in the store, most severe first."""
+        self._require_a_store()
         if self.is_empty():
             raise self._empty_store()
         with self.store.reading():

@@ -108,6 +108,7 @@ def test_a_chosen_empty_store_is_not_filled_but_says_how_to_fill_it(tmp_path, co
     result = run(*command, "--store", str(tmp_path / "mine"))
     assert_clean_error(result, f"the store {tmp_path / 'mine'} is empty: add sources first ({HOW})")
     assert result.returncode == 2 and result.stdout == ""
+    assert not (tmp_path / "mine").exists()  # a mistyped --store leaves no folder behind
     assert json.loads(run("sources", "--store", str(tmp_path / "mine"), "--json").stdout) == []
 
 
@@ -488,6 +489,25 @@ def test_a_sentence_stating_both_sides_is_printed_once_with_its_outlet_and_date(
     text = console.export_text()
     assert text.count("A called it X, but B called it Y.") == 1
     assert "The Daily · 2024-11" in text and text.count("C called it X.") == 1
+
+
+def test_an_audit_heading_that_wraps_goes_on_under_its_text():
+    from rich.console import Console
+
+    from consistency.models import AuditReport, Citation, Conflict, ConflictSide
+    from consistency.shells import render
+
+    cited = Citation(id=1, source="s", title="T", quote="Q.", start=0, end=2)
+    summary = "people killed: " + " vs ".join(f"{n} people killed in the flood" for n in (12, 40))
+    conflict = Conflict(
+        kind="numeric", severity="major", summary=summary, explanation="Two answers.",
+        sides=[ConflictSide(value="12", citations=[1]), ConflictSide(value="40", citations=[1])],
+    )  # fmt: skip
+    console = Console(record=True, width=50)
+    render.audit(console, AuditReport(conflicts=[conflict], citations=[cited], sources=1, claims=2, seconds=0.1))
+    lines = console.export_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("1. major numeric"))
+    assert lines[first + 1].startswith("   ") and lines[first + 1].strip()  # under the text, not at column 0
 
 
 def test_remove_lists_what_it_forgot_and_refuses_an_unknown_target_in_one_line(tmp_path):

@@ -123,6 +123,7 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
             "not json": client.post("/ask", content=b"\xff\xfe", headers={"content-type": "application/json"}),
             "not an object": client.post("/ask", json=[DRONES]),
             "no paths": client.post("/ingest", json={"paths": []}),
+            "unknown field": client.post("/ask", json={"question": DRONES, "source": ["kharkiv"]}),
         }
         outside = client.post("/ingest", json={"paths": ["/etc/passwd"]})
         escape = client.post("/ingest", json={"paths": ["../../etc"]})
@@ -133,6 +134,7 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
         kharkiv = client.post("/ask", json={"question": "How many drones were launched at Kharkiv?"}).json()
         unknown = client.post("/ask", json={"question": DRONES, "sources": ["kharkiv", "no-such-source"]})
         missing = client.get("/nowhere")
+        no_such_source = client.get("/sources/no-such-source")
         stderr = server.stderr()
     details = {name: _one_line_error(reply, 400) for name, reply in invalid.items()}
     # Empty and blank are the same mistake, and say so the same way.
@@ -141,7 +143,7 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     assert details["too long"] == details["10 MB"] == "question: at most 2,000 characters"
     assert len(invalid["10 MB"].content) < 100 and len(invalid["10 MB date"].content) < 100  # never echoed
     assert details["wrong type"] == "question: must be a string"
-    assert details["missing"] == "claim: required"
+    assert details["missing"] == "claim: required; question: unknown field"  # /check takes a claim
     # A field of the request, not a CLI flag.
     assert (
         details["bad date"]
@@ -153,6 +155,7 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     assert details["not json"] == "the request body is not valid JSON"
     assert details["not an object"] == "the request body must be a JSON object"
     assert details["no paths"] == "paths: must not be empty"
+    assert details["unknown field"] == "source: unknown field"  # misspelt, refused rather than ignored
     assert not any("--" in detail for detail in details.values())
     assert "outside the folders this server may ingest from" in _one_line_error(outside, 403)
     assert _one_line_error(escape, 403)
@@ -165,6 +168,7 @@ def test_bad_requests_get_a_one_line_reason_and_never_a_500(tmp_path):
     # An unknown source id is named, not answered as "not found" (the Checker says which).
     assert "'no-such-source'" in _one_line_error(unknown, 400) and "'kharkiv'" not in unknown.json()["detail"]
     assert _one_line_error(missing, 404) == "Not Found"
+    assert _one_line_error(no_such_source, 404) == "no source with id 'no-such-source' (GET /sources lists them)"
     assert "Traceback" not in stderr
 
 

@@ -326,6 +326,9 @@ def test_bad_arguments_come_back_in_one_line(http_server):
     claim = "Russia launched 539 drones in the record overnight attack"
     cases = {
         "question: must not be empty": ("ask", {"question": ""}),
+        # Blank is empty too, worded as the HTTP API words it.
+        "question: must not be empty; top_k: must be at least 1": ("ask", {"question": " \n\t ", "top_k": 0}),
+        "claim: must not be empty": ("check_claim", {"claim": "   "}),
         "question: required": ("ask", {"top_k": 3}),
         "question: at most 2,000 characters": ("ask", {"question": "x" * 2001}),
         "question: must be a string": ("ask", {"question": 42}),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 MAX_DETAIL_CHARS = 500
 # The dates the Checker reads (text/dates.py): 2025, 2025-07 or 2025-07-04.
 DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
@@ -33,7 +35,18 @@ _TYPES = {
     "model_type": "must be a JSON object",
     "string_unicode": "not valid text (a lone surrogate code point)",
     "missing": "required",
+    "extra_forbidden": "unknown field",
 }
+
+
+def not_blank(text: str) -> str:
+    """A question or claim of whitespace only is empty, as an empty one is
+    (both servers validate with this beside the NOT_BLANK pattern, which
+    says the same to clients; this is Python's idea of whitespace, the one
+    the Checker strips)."""
+    if not text.strip():
+        raise PydanticCustomError("blank", "must not be empty")
+    return text
 
 
 def one_line(text: str) -> str:

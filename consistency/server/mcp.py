@@ -28,7 +28,7 @@ import pydantic
 from mcp import types
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .. import __version__
 from ..checker import Checker
@@ -37,7 +37,7 @@ from ..errors import ConsistencyError
 from ..models import INGEST_OUTCOMES, Answer, AuditReport, FileResult, Filters, IngestReport, SourceInfo, Verdict
 from ..text.dates import checked_date
 from .common import DEFAULT_HOST, IngestRoots, page_of
-from .errors import fields_detail, one_line
+from .errors import NOT_BLANK, fields_detail, not_blank, one_line
 
 AUDIT_PAGE = 20  # conflicts an audit returns unless asked for more
 AUDIT_MAX = 100
@@ -51,8 +51,10 @@ Question = Annotated[
     Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
+        pattern=NOT_BLANK,
         description="one factual question, e.g. 'How many drones were used in the record overnight attack?'",
     ),
+    AfterValidator(not_blank),
 ]
 TopK = Annotated[
     int | None, Field(ge=1, le=100, description="passages to read, 1-100 (default 8); more for broad questions")
@@ -75,8 +77,10 @@ ClaimText = Annotated[
     Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
+        pattern=NOT_BLANK,
         description="one claim as a sentence with its figure, e.g. 'The flood destroyed 300 homes in the valley'",
     ),
+    AfterValidator(not_blank),
 ]
 Limit = Annotated[
     int, Field(ge=1, le=AUDIT_MAX, description=f"how many conflicts to return, most severe first (1-{AUDIT_MAX})")

@@ -189,7 +189,13 @@ def _conflict_rows(console: Console, number: int, conflict: Conflict, by_id: dic
 
 def _conflict(console: Console, number: int, conflict: Conflict, by_id: dict[int, Citation]) -> None:
     style = "bold red" if conflict.severity == "major" else "bold yellow"
-    console.print(f"\n[{style}]{number}. {conflict.severity} {conflict.kind}[/]  {escape(conflict.summary)}")
+    # A heading that wraps goes on under its text, not under its number.
+    heading = Table.grid(padding=(0, 1))
+    heading.add_row(
+        f"[{style}]{number}.[/]", f"[{style}]{conflict.severity} {conflict.kind}[/]  {escape(conflict.summary)}"
+    )
+    console.print()
+    console.print(heading)
     console.print(_indented(f"[dim]{escape(conflict.explanation)}[/]", 3))
     shared = conflict.shared_citations()
     for side in conflict.sides:
