@@ -64,3 +64,13 @@ def test_an_index_of_another_state_or_damaged_is_built_again(tmp_path):
     texts = " ".join(p.text for p in checker.retriever.lexical().passages)
     assert "57 drones" in texts and "42 drones" not in texts
     reader.close()
+
+
+def test_an_index_saved_under_other_search_terms_is_built_again(tmp_path, monkeypatch):
+    store, source = tmp_path / "store", write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)
+    assert Checker(store=store).ingest([source]).ok
+    reader = Store(store)
+    assert reader.saved_lexical(reader.revision()) is not None
+    monkeypatch.setattr("consistency.index.lexical.TERMS_VERSION", "a later one")  # terms() changed since
+    assert reader.saved_lexical(reader.revision()) is None
+    reader.close()

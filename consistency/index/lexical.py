@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..models import Passage
-from ..text.terms import terms
+from ..text.terms import TERMS_VERSION, terms
 
 _PASSAGES = "passages.jsonl"
+_TERMS = "terms-version"
 _FREQUENCY = "document_frequency.json"
 _BM25 = "bm25"
 
@@ -53,15 +54,19 @@ class LexicalIndex:
             for passage in self.passages:
                 handle.write(passage.model_dump_json() + "\n")
         (folder / _FREQUENCY).write_text(json.dumps(self.document_frequency), encoding="utf-8")
+        (folder / _TERMS).write_text(TERMS_VERSION, encoding="utf-8")
         if self.passages:
             self._bm25.save(str(folder / _BM25), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         """The index `save` wrote; raises (OSError, ValueError) when it is
-        incomplete or damaged: the caller builds it again instead."""
+        incomplete, damaged or built with other terms: the caller builds it
+        again instead."""
         import bm25s
 
+        if (folder / _TERMS).read_text(encoding="utf-8") != TERMS_VERSION:
+            raise ValueError(f"the saved lexical index at {folder} was built with other search terms")
         with open(folder / _PASSAGES, encoding="utf-8") as handle:
             passages = [Passage.model_validate_json(line) for line in handle]
         frequency = Counter(json.loads((folder / _FREQUENCY).read_text(encoding="utf-8")))

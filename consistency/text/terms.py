@@ -19,6 +19,10 @@ _STOPWORDS = frozenset(
     why will with would you your yours yourself yourselves many much according said says also
     kind type sort exactly s least""".split()
 )
+# Bumped whenever terms() would split or fold any text differently: a saved
+# lexical index holds passages as terms, and one saved under other terms is
+# built again rather than searched with words it does not spell.
+TERMS_VERSION = "1"
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
 
