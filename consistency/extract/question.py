@@ -330,7 +330,7 @@ def _units(lowered: str) -> set[str]:
 _ASKED_CLAIMANT = re.compile(
     r"\b(?i:according to)\s+(?:the\s+)?(?P<according>[^,?]+?)(?:,|\?|$)"
     r"|\b(?:does|did|do)\s+(?:the\s+)?(?P<says>[A-Z][^?]*?)\s+(?:say|claim|estimate|report)\b"
-    # "Seoul's defence ministry estimate of", "the army's count of": whose figure is asked.
+    # "Tallinn's defence ministry estimate of", "the army's count of": whose figure is asked.
     r"|(?P<whose>\b(?i:the)\s+[a-z][\w-]*['’]s?|\b[A-Z][\w.-]*['’]s?(?:\s+[a-z][\w-]*){0,3}?)"
     r"\s+(?i:estimates?|figures?|counts?|tally|assessment|account|version|claims?)\b"
 )

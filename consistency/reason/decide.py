@@ -97,11 +97,11 @@ def _as_running_totals(verified: list[Verified], claim_set: ClaimSet) -> list[Ve
 
 
 def _claimant_terms(text: str) -> set[str]:
-    """Who is named, however it is written: "Seoul's defence ministry" and
-    "the South Korean Defense Ministry" are one claimant (a capital or a
+    """Who is named, however it is written: "Tallinn's defence ministry" and
+    "the Estonian Defense Ministry" are one claimant (a capital or a
     people stands for its country; British and American spellings fold)."""
     folded = re.sub(r"(?<=[fct])ence\b", "ense", text, flags=re.I)
-    # A country is one token: "North Korean" must not share "korea" with "South Korea".
+    # A country is one token: "South Sudanese" must not share "sudan" with "Sudan".
     return set(terms(folded)) | {"country:" + country for country in countries_meant(text)}
 
 

@@ -78,12 +78,12 @@ def is_demonym(key: str) -> bool:
 
 
 def countries_meant(text: str) -> set[str]:
-    """The countries a text names by their capital or their people ("Seoul's
-    defence ministry", "the South Korean defence ministry": South Korea)."""
+    """The countries a text names by their capital or their people ("Tallinn's
+    defence ministry", "the Estonian defence ministry": Estonia)."""
     words = words_of(text).split()
     meant, at = set(), 0
     while at < len(words):
-        for size in (3, 2, 1):  # the longest name first: "north korean" is not "korean"
+        for size in (3, 2, 1):  # the longest name first: "south sudanese" is not "sudanese"
             key = " ".join(words[at : at + size])
             country = country_of(key) or _tables().country_by_demonym.get(key)
             if country:
