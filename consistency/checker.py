@@ -171,14 +171,15 @@ class Checker:
     ) -> Answer:
         """Answer from the sources. A reader (the LLM when there is one, else
         the typed reader) says what each source answers; code verifies every
-        reading and decides agreement and conflicts. `on_token` receives an
-        LLM's draft as it streams, when the rule reader's answer is rewritten
-        (unvalidated: for a progress display only)."""
+        reading and decides agreement and conflicts. `on_token` receives the
+        draft as it is written, unverified, for a progress display only: the
+        LLM reader's reading of each source as it is read (a line each), or
+        the LLM's rewriting of the rule reader's answer as it streams."""
         started = time.perf_counter()
         asked = Question.analyse(validate_question(question))
         evidence, retrieved = self._evidence(asked, top_k, filters), time.perf_counter()
         reader = self.reader
-        answer = reader.read(asked, evidence)
+        answer = reader.read(asked, evidence, on_token)
         read = time.perf_counter()
         reading_llm = answer.timings.generate if answer.timings else 0.0
         if isinstance(reader, RuleReader):
@@ -287,6 +288,13 @@ class Checker:
                 )
         return filters
 
+    def require_sources(self) -> None:
+        """Raises the one-line InputError that says how to fill the store,
+        when it holds no source (or its folder does not exist)."""
+        self._require_a_store()
+        if self.is_empty():
+            raise self._empty_store()
+
     def _require_a_store(self) -> None:
         """A question to a store folder that does not exist says so, without
         creating the folder (a mistyped --store must leave no trace)."""
@@ -366,9 +374,7 @@ class Checker:
 
     def audit(self, limit: int | None = None) -> AuditReport:
         """Every conflict in the store, most severe first."""
-        self._require_a_store()
-        if self.is_empty():
-            raise self._empty_store()
+        self.require_sources()
         with self.store.reading():
             return run_audit(self.store, self.comparator, limit)
 

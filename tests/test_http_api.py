@@ -26,12 +26,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from consistency import Checker
+from consistency.models import Answer
+from consistency.reason.answer import ReadingAnswerer
+from consistency.reason.llm_reader import LLMReader
 from consistency.server.common import IngestRoots
 from consistency.server.http import BEARER_SCHEME, create_app
 
 from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
 from .server_process import free_port, running_server
 from .test_cli import DRONES, cli_env, run
+from .test_readers import RecordedLLM
 
 pytestmark = pytest.mark.slow
 
@@ -215,6 +219,7 @@ def test_the_schema_names_this_server_and_the_docs_need_nothing_from_outside(sto
     assert schema["servers"] == [{"url": server.url}]
     assert {path: op["operationId"] for path, ops in schema["paths"].items() for op in ops.values()} == {
         "/ask": "ask",
+        "/ask/stream": "askStream",
         "/check": "check",
         "/audit": "audit",
         "/sources": "listSources",
@@ -224,7 +229,7 @@ def test_the_schema_names_this_server_and_the_docs_need_nothing_from_outside(sto
     }
     # One error shape, one status for bad input: no 422 and no FastAPI validation-error array anywhere.
     assert "422" not in json.dumps(schema) and "HTTPValidationError" not in json.dumps(schema)
-    for path in ("/ask", "/check", "/audit", "/ingest"):
+    for path in ("/ask", "/ask/stream", "/check", "/audit", "/ingest"):
         assert "400" in next(iter(schema["paths"][path].values()))["responses"]
     # The docs page: scripts, styles and icons from this server only, and each one there.
     assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
@@ -324,6 +329,50 @@ def test_a_port_in_use_is_a_one_line_error(store):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
+# ---- the streamed answer ---------------------------------------------------
+
+
+def server_events(reply: httpx.Response) -> list[tuple[str, dict]]:
+    """A text/event-stream body as (event, data) pairs, in order."""
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/event-stream")
+    events = []
+    for block in reply.text.split("\n\n"):
+        if block.strip():
+            fields = dict(line.split(": ", 1) for line in block.splitlines())
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_the_stream_shows_each_sources_reading_unverified_then_the_answer_code_verified(corpus_checker):
+    # What a model might say (recorded: a real one runs in test_llm.py): an invented figure for every source.
+    llm = RecordedLLM([{"answers": True, "sentences": [1], "answer": "1,000,000 drones"}] * 8)
+    reader = ReadingAnswerer(LLMReader(llm), corpus_checker.scorer)
+    checker = Checker(settings=corpus_checker.settings, model=corpus_checker.model, reader=reader)
+    client = TestClient(create_app(checker, IngestRoots([])))
+    events = server_events(client.post("/ask/stream", json={"question": DRONES}))
+    names = [name for name, _ in events]
+    assert names == ["draft"] * len(llm.prompts) + ["answer"] and llm.prompts  # a line per source as it is read
+    assert all(data["text"].endswith(": 1,000,000 drones\n") and "“" in data["text"] for _, data in events[:-1])
+    answer = Answer.model_validate(events[-1][1])
+    assert "1,000,000" not in answer.answer and answer.llm is not None and answer.llm.status == "rejected"
+
+
+def test_without_a_model_the_stream_is_the_answer_alone_and_errors_keep_their_shape(corpus_checker, tmp_path):
+    client = TestClient(create_app(corpus_checker, IngestRoots([])))
+    [(name, data)] = server_events(client.post("/ask/stream", json={"question": DRONES}))
+    assert name == "answer" and data == client.post("/ask", json={"question": DRONES}).json() | {
+        "timings": data["timings"]
+    }
+    unknown = client.post("/ask/stream", json={"question": DRONES, "sources": ["no-such-source"]})
+    assert server_events(unknown) == [
+        ("error", {"detail": "unknown source 'no-such-source': the store holds no source or file with that id"})
+    ]
+    empty = TestClient(create_app(Checker(store=tmp_path / "new"), IngestRoots([])))
+    refused = empty.post("/ask/stream", json={"question": DRONES})  # before any stream: a plain 400
+    assert refused.status_code == 400 and refused.json()["detail"].startswith(f"the store {tmp_path / 'new'} is empty")
+    assert client.post("/ask/stream", json={"question": " "}).json() == {"detail": "question: must not be empty"}
+
+
 # ---- schemathesis: generated requests against the OpenAPI schema ------------
 
 
@@ -339,6 +388,7 @@ def api_schema(corpus_checker, tmp_path_factory):
 API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [
     ("/ask", "POST"),
+    ("/ask/stream", "POST"),
     ("/check", "POST"),
     ("/ingest", "POST"),
     ("/audit", "GET"),

@@ -10,7 +10,9 @@ import os
 import re
 import shutil
 import stat
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,7 +20,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from consistency import Checker
 from consistency.models import Citation, Conflict, ConflictSide
+from consistency.reason.answer import ReadingAnswerer
+from consistency.reason.llm_reader import LLMReader
 from consistency.server.common import IngestRoots
 from consistency.server.http import create_app
 from consistency.server.web import PAGE_FOLDER, card
@@ -26,6 +31,7 @@ from consistency.server.web import PAGE_FOLDER, card
 from .conftest import CORPUS, write
 from .server_process import running_server
 from .test_cli import DRONES, cli_env, run
+from .test_readers import RecordedLLM
 
 RECORD_ATTACK_VALUES = ("500 drones and missiles", "539 Iran-designed drones")
 KHARKIV = "<b>Drones</b> over Kharkiv\n\nRussia launched 42 drones at Kharkiv overnight, the governor said on Monday.\n"
@@ -124,6 +130,53 @@ def test_a_question_in_the_address_opens_answered_and_fits_a_phone(server, brows
     assert phone.get_by_label("Question").input_value() == DRONES
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+class SlowRecordedLLM(RecordedLLM):
+    """Replies as a model would, a second a source: time for the page to show the draft."""
+
+    def chat(self, messages, **options):
+        time.sleep(1.0)
+        return super().chat(messages, **options)
+
+
+@contextmanager
+def served_in_process(app):
+    """uvicorn on a thread, for an app whose Checker a test built (a recorded
+    model cannot be handed to a server process)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.slow
+def test_the_draft_streams_in_marked_unverified_and_the_verified_answer_replaces_it(corpus_checker, page):
+    # A model that invents a figure for every source (recorded: what code must never show as the answer).
+    llm = SlowRecordedLLM([{"answers": True, "sentences": [1], "answer": "1,000,000 drones"}] * 8)
+    reader = ReadingAnswerer(LLMReader(llm), corpus_checker.scorer)
+    checker = Checker(settings=corpus_checker.settings, model=corpus_checker.model, reader=reader)
+    with served_in_process(create_app(checker, IngestRoots([]))) as url:
+        page.goto(url)
+        page.get_by_label("Question").fill(DRONES)
+        page.get_by_role("button", name="Ask").click()
+        draft = page.locator("#ask-result pre.draft")
+        draft.wait_for()
+        assert (
+            "1,000,000 drones" in draft.inner_text() and "not yet verified" in page.locator("#ask-result").inner_text()
+        )
+        page.locator("#ask-result .answer").wait_for()
+        assert page.locator("#ask-result pre.draft").count() == 0  # replaced by what code verified
+        assert "1,000,000" not in page.locator("#ask-result").inner_text()
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from ..text.names import same_value
 from . import candidates as candidate_selection
 from .compose import compose, not_found
 from .decide import about_of, decide
-from .interface import Candidate, Evidence, EvidenceReader, Reading, SentenceScorer
+from .interface import Candidate, DraftCallback, Evidence, EvidenceReader, Reading, SentenceScorer
 from .verify import Verified, verify
 
 
@@ -34,9 +34,9 @@ class ReadingAnswerer:
         self.scorer = scorer
         self.name = reader.name
 
-    def read(self, question: Question, evidence: Evidence) -> Answer:
+    def read(self, question: Question, evidence: Evidence, on_draft: DraftCallback | None = None) -> Answer:
         groups = candidate_selection.select(question, evidence, self.scorer)
-        result = self.reader.read(question, groups)  # with no candidates a reader asks no model
+        result = self.reader.read(question, groups, on_draft)  # with no candidates a reader asks no model
         if not groups:
             return not_found(question.text).model_copy(update={"llm": result.generation})
         offered: dict[int, Candidate] = {s.number: s for g in groups for s in g.sentences}

@@ -12,6 +12,7 @@ and score the two side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -175,12 +176,19 @@ class Reading:
     reader: str = "typed"  # who made it: llm or typed
 
 
+# Receives a reader's unverified draft as it is read (a model's reading of
+# each source, say), for a progress display; the answer is what code verified.
+DraftCallback = Callable[[str], None]
+
+
 class EvidenceReader(Protocol):
     """Reads the candidate sentences, source by source, for the answer."""
 
     name: str
 
-    def read(self, question: Question, candidates: list[SourceCandidates]) -> ReaderResult:
+    def read(
+        self, question: Question, candidates: list[SourceCandidates], on_draft: DraftCallback | None = None
+    ) -> ReaderResult:
         """One reading per source that answers (a source may give two)."""
         ...
 
@@ -196,7 +204,7 @@ class ReaderResult:
 
 
 class QuestionReader(Protocol):
-    def read(self, question: Question, evidence: Evidence) -> Answer:
+    def read(self, question: Question, evidence: Evidence, on_draft: DraftCallback | None = None) -> Answer:
         """The answer from the evidence, every statement cited; `not_found`
         when the evidence does not answer."""
         ...

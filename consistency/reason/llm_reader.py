@@ -30,7 +30,7 @@ from ..extract.question import Question
 from ..llm.backends import LLM, LLMUnavailable, Message, parse_json
 from ..llm.prompts import load
 from ..models import Generation
-from .interface import ReaderResult, Reading, SourceCandidates
+from .interface import DraftCallback, ReaderResult, Reading, SourceCandidates
 from .typed import TypedReader
 
 MAX_REPLY_TOKENS = 90
@@ -106,7 +106,11 @@ class LLMReader:
             draft=draft,
         )
 
-    def read(self, question: Question, candidates: list[SourceCandidates]) -> ReaderResult:
+    def read(
+        self, question: Question, candidates: list[SourceCandidates], on_draft: DraftCallback | None = None
+    ) -> ReaderResult:
+        """Each source's reading, and (to `on_draft`) a line per reading as
+        it is read: the source and what the model says it answers."""
         if not candidates:
             return ReaderResult(readings=[], generation=self.generation("skipped"))
         started = time.perf_counter()
@@ -116,11 +120,11 @@ class LLMReader:
             if self.mode == "one-call":
                 reply = self._ask_all(question, candidates)
                 replies.append(reply)
-                readings.extend(_readings(candidates, reply))
+                readings.extend(_drafted(_readings(candidates, reply), candidates, on_draft))
             for group in candidates if self.mode == "per-source" else []:
                 reply = self._ask(question, group)
                 replies.append(reply)
-                readings.extend(_reading(group, reply))
+                readings.extend(_drafted(_reading(group, reply), [group], on_draft))
         except LLMUnavailable as error:
             note = f"{error}; the typed reader answered"
             fallen_back = self.fallback.read(question, candidates).readings
@@ -150,6 +154,14 @@ class LLMReader:
             Message(role="user", content=self.user.fill(question=question.text, sources=blocks)),
         ]
         return self.llm.chat(messages, max_tokens=MAX_REPLY_TOKENS * 2, schema=ALL_SCHEMA).text
+
+
+def _drafted(readings: list[Reading], groups: list[SourceCandidates], on_draft: DraftCallback | None) -> list[Reading]:
+    if on_draft is not None:
+        labels = {group.source.id: _label(group) for group in groups}
+        for reading in readings:
+            on_draft(f"{labels.get(reading.source_id, reading.source_id)}: {_one_line(reading.answer)}\n")
+    return readings
 
 
 def _label(group: SourceCandidates) -> str:

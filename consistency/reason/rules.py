@@ -17,7 +17,7 @@ from .citations import Citations, conflict_sentences
 from .compose import not_found
 from .conflicts import RuleComparator, different_event, find_conflicts, varying_estimates
 from .explain import facts_paragraphs, quoted_sentences
-from .interface import ClaimComparator, Evidence, ScoredSentence, SentenceScorer
+from .interface import ClaimComparator, DraftCallback, Evidence, ScoredSentence, SentenceScorer
 from .relevance import about_the_event, matching_claims, relevant_claims
 
 # A sentence answers when it means much the same as the question (MiniLM
@@ -41,7 +41,7 @@ class RuleReader:
         self.scorer = scorer
         self.comparator = comparator or RuleComparator()
 
-    def read(self, question: Question, evidence: Evidence) -> Answer:
+    def read(self, question: Question, evidence: Evidence, on_draft: DraftCallback | None = None) -> Answer:
         scored = self.scorer.score(question, evidence)
         if not scored or not _answers(scored[0]):
             return not_found(question.text)

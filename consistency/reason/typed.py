@@ -20,7 +20,7 @@ from ..text.dates import WrittenDate, date_spans
 from ..text.lexicon import PHRASE_ENDS, singular
 from ..text.names import name_key
 from ..text.terms import terms
-from .interface import Candidate, ReaderResult, Reading, SourceCandidates
+from .interface import Candidate, DraftCallback, ReaderResult, Reading, SourceCandidates
 from .stance import stance_of
 
 # A sentence must score this well for its name, date or class to be an
@@ -40,8 +40,10 @@ class TypedReader:
         # A claim under check wants every value a source gives, not its best one.
         self.every_value = every_value
 
-    def read(self, question: Question, candidates: list[SourceCandidates]) -> ReaderResult:
-        readings: list[Reading] = []
+    def read(
+        self, question: Question, candidates: list[SourceCandidates], on_draft: DraftCallback | None = None
+    ) -> ReaderResult:
+        readings: list[Reading] = []  # in milliseconds: no draft to show
         for group in candidates:
             readings.extend(self._source(question, group))
         return ReaderResult(readings=readings)

@@ -17,6 +17,7 @@ slow questions do not block each other or the server.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -36,6 +37,7 @@ from ..errors import AccessDenied, ConsistencyError, StoreError
 from ..models import Answer, AuditReport, Filters, IngestReport, Source, SourceInfo, StoreStatus, Verdict
 from .common import AuditPage, ConflictKind, IngestRoots, Severity, audit_page
 from .errors import DATE_PATTERN, NOT_BLANK, fields_detail, not_blank, one_line
+from .events import INTERNAL_ERROR, Emit, event_stream
 from .web import add_web
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK), AfterValidator(not_blank)]
@@ -139,7 +141,7 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> JSONResponse:
         # A bug: the traceback goes to the server's log, the client gets the same shape as any error.
-        return JSONResponse({"detail": "internal server error (the server's log has the details)"}, status_code=500)
+        return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
 
     @app.post(
         "/ask",
@@ -151,6 +153,50 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
     def ask(request: AskRequest) -> Answer:
         filters = Filters(sources=request.sources, since=request.since, until=request.until)
         return checker.ask(request.question, top_k=request.top_k, filters=filters)
+
+    @app.post(
+        "/ask/stream",
+        operation_id="askStream",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": (
+                    'Server-sent events: `draft` ({"text": ...}) as the reader writes it, UNVERIFIED, for '
+                    "a progress display only (with an LLM, one line per source as it is read; none without "
+                    "one); then `answer` (the validated Answer, as POST /ask returns it) or `error` "
+                    '({"detail": "one line"}). Only the answer\'s figures and quotes are checked.'
+                ),
+                # Each event, as SSE parsers hand it over: its name, and its data (JSON text).
+                "content": {
+                    "text/event-stream": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "event": {"type": "string", "enum": ["draft", "answer", "error"]},
+                                "data": {"type": "string", "contentMediaType": "application/json"},
+                            },
+                            "required": ["event", "data"],
+                        }
+                    }
+                },
+            },
+            **BAD_INPUT,
+            **UNAVAILABLE,
+        },
+        summary="Answer a question, streaming the unverified draft before the validated answer",
+    )
+    def ask_stream(request: AskRequest) -> StreamingResponse:
+        checker.require_sources()  # before the stream starts: a plain 400
+        filters = Filters(sources=request.sources, since=request.since, until=request.until)
+
+        def work(emit: Emit) -> tuple[str, str]:
+            def draft(text: str) -> None:
+                emit("draft", json.dumps({"text": text}))
+
+            answer = checker.ask(request.question, top_k=request.top_k, filters=filters, on_token=draft)
+            return "answer", answer.model_dump_json()
+
+        return event_stream(work)
 
     @app.post(
         "/check",

@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import html
 import json
-import queue
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -36,18 +33,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ..checker import Checker
-from ..errors import AccessDenied, ConsistencyError
+from ..errors import AccessDenied
 from ..ingest.files import find_files
 from ..models import Citation, Conflict
 from . import report
 from .common import IngestRoots
-from .errors import one_line
+from .events import Emit, event_stream
 
 PAGE_FOLDER = Path(__file__).parent / "web"
 # The page and what it loads: no data, readable without the bearer token.
 PUBLIC_PATHS = ("/", "/web/static")
 MAX_LISTED_FILES = 5000
-INTERNAL_ERROR = "internal server error (the server's log has the details)"
 
 
 class Segment(BaseModel):
@@ -133,7 +129,7 @@ def add_web(app: FastAPI, checker: Checker, roots: IngestRoots) -> None:
     @app.post("/web/ingest", include_in_schema=False)
     def ingest(request: IngestFilesRequest) -> StreamingResponse:
         roots.resolve(request.paths)  # a refusal is a plain error, before the stream starts
-        return StreamingResponse(ingest_events(checker, roots, request.paths), media_type="text/event-stream")
+        return ingest_events(checker, roots, request.paths)
 
     # After sides.css: a mount answers for everything under it.
     app.mount("/web/static", StaticFiles(directory=PAGE_FOLDER), name="web-static")
@@ -216,33 +212,18 @@ def ingestable_files(roots: IngestRoots) -> IngestableFiles:
     return IngestableFiles(folders=[str(f) for f in roots.folders], files=found)
 
 
-def ingest_events(checker: Checker, roots: IngestRoots, paths: list[str]) -> Iterator[str]:
+def ingest_events(checker: Checker, roots: IngestRoots, paths: list[str]) -> StreamingResponse:
     """Server-sent events: `start` (how many files), `file` (each
     FileResult as it is known), then `done` (the IngestReport) or `error`
     ({"detail": "one line"})."""
-    events: queue.Queue[str | None] = queue.Queue()
 
-    def work() -> None:
-        try:
-            result = roots.ingest(
-                checker,
-                paths,
-                on_start=lambda count: events.put(_event("start", json.dumps({"files": count}))),
-                on_file=lambda done: events.put(_event("file", done.model_dump_json())),
-            )
-            events.put(_event("done", result.model_dump_json()))
-        except ConsistencyError as error:
-            events.put(_event("error", json.dumps({"detail": one_line(str(error))})))
-        except Exception:  # a bug: the page hears of it in the API's words, the log keeps the traceback
-            events.put(_event("error", json.dumps({"detail": INTERNAL_ERROR})))
-            raise
-        finally:
-            events.put(None)
+    def work(emit: Emit) -> tuple[str, str]:
+        report = roots.ingest(
+            checker,
+            paths,
+            on_start=lambda count: emit("start", json.dumps({"files": count})),
+            on_file=lambda done: emit("file", done.model_dump_json()),
+        )
+        return "done", report.model_dump_json()
 
-    threading.Thread(target=work, name="web-ingest", daemon=True).start()
-    while (event := events.get()) is not None:
-        yield event
-
-
-def _event(name: str, data: str) -> str:
-    return f"event: {name}\ndata: {data}\n\n"
+    return event_stream(work)

@@ -260,11 +260,32 @@ function statusLine(table, key) {
   return el("p", { class: `status status-${key}`, role: "status" }, el("span", { "aria-hidden": "true" }, icon), words);
 }
 
+// The answer streams: the reader's draft first (unverified: a model's reading
+// of each source as it is read), then the answer code verified, which replaces it.
+async function streamedAnswer(question, out) {
+  const response = await request("/ask/stream", { method: "POST", body: { question } });
+  let draft = null;
+  for await (const { name, data } of serverEvents(response)) {
+    if (name === "draft") {
+      if (!draft) {
+        draft = el("pre", { class: "draft", "aria-live": "polite" });
+        out.append(el("p", { class: "note" }, "Draft, not yet verified:"), draft);
+      }
+      draft.append(data.text);
+    } else if (name === "answer") {
+      return data;
+    } else if (name === "error") {
+      throw new ApiError(data.detail);
+    }
+  }
+  throw new ApiError("the answer stream ended before the answer");
+}
+
 async function runAsk(question) {
   const out = $("#ask-result");
   busy(out, "Reading the sources…");
   try {
-    const answer = await api("/ask", { method: "POST", body: { question } });
+    const answer = await streamedAnswer(question, out);
     const cards = await cardsFor(answer.conflicts, answer.citations);
     put(
       out,
