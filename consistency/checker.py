@@ -266,13 +266,7 @@ class Checker:
         says what is missing, where an answer would only say "not found". It
         reads the lexical index, which every question reads anyway: no extra
         scan of the store."""
-        if filters:
-            filters = filters.model_copy(
-                update={
-                    "since": checked_date(filters.since, "since"),
-                    "until": checked_date(filters.until, "until"),
-                }
-            )
+        filters = _dated(filters)
         self._require_a_store()
         passages = self.retriever.lexical().passages
         if not passages:
@@ -314,6 +308,7 @@ class Checker:
         lexical index and the sources' claims. A question that names a time
         ("in October 2022") also reads the best passages of reports from then.
         All of it from one state of the store, though an ingest may end meanwhile."""
+        filters = _dated(filters)  # a bad date is reported before a store that does not exist
         self._require_a_store()
         with self.store.reading():
             return self._gather(question, top_k, filters)
@@ -460,6 +455,15 @@ class Checker:
             problems=problems,
             repaired=repaired,
         )
+
+
+def _dated(filters: Filters | None) -> Filters | None:
+    """The filters with their dates checked (InputError) and normalised."""
+    if not filters:
+        return filters
+    return filters.model_copy(
+        update={"since": checked_date(filters.since, "since"), "until": checked_date(filters.until, "until")}
+    )
 
 
 def _names(target: str, info: SourceInfo) -> bool:
