@@ -153,7 +153,7 @@ def test_stdio_tools_answer_check_audit_list_and_ingest_only_inside_allowed_fold
             calls[refused].isError
             and "outside the folders this server may ingest from" in calls[refused].content[0].text
         )
-    assert calls["empty"].isError and "the question is empty" in calls["empty"].content[0].text
+    assert calls["empty"].isError and calls["empty"].content[0].text == "question: must not be empty"
     assert IngestReport.model_validate(calls["ingest"].structuredContent).files[0].outcome == "added"
     assert progress[0][:2] == (0, 1) and progress[-1][:2] == (1, 1) and "added" in progress[-1][2]
     kharkiv = Answer.model_validate(calls["kharkiv"].structuredContent)

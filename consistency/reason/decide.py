@@ -82,10 +82,10 @@ def _asked_claimant(question: Question, verified: list[Verified]) -> list[Verifi
 def _as_running_totals(verified: list[Verified], claim_set: ClaimSet) -> list[Verified]:
     """A question about a total that grows ("since the invasion") takes an
     amount stated without a period as that total, as a reader would: "the
-    $91 billion provided by the United States" answers it as much as "$175bn
-    since the invasion began". Not in a source that states such a total in
-    the same unit itself: its other figures are parts of it ("about $67bn
-    for military support"). A daily rate or one month's figure stays what it is."""
+    $22 billion provided by Norland" answers it as much as "$40bn since the
+    war began". Not in a source that states such a total in the same unit
+    itself: its other figures are parts of it ("about $15bn of it for military
+    support"). A daily rate or one month's figure stays what it is."""
     stating = {(c.source_id, c.amount.unit) for c in claim_set.claims if c.quantity and c.scope == "cumulative"}
 
     def as_total(claim: StatedClaim) -> StatedClaim:
