@@ -191,7 +191,7 @@ def create_app(checker: Checker, roots: IngestRoots, *, bearer: bool | None = No
 
         def work(emit: Emit) -> tuple[str, str]:
             def draft(text: str) -> None:
-                emit("draft", json.dumps({"text": text}))
+                emit("draft", json.dumps({"text": text}, ensure_ascii=False))
 
             answer = checker.ask(request.question, top_k=request.top_k, filters=filters, on_token=draft)
             return "answer", answer.model_dump_json()
