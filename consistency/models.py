@@ -244,6 +244,8 @@ class Verdict(BaseModel):
     citations: list[Citation] = []
     claims: list[Claim] = Field([], description="the stored claims the check compared, each with its citation")
     conflicts: list[Conflict] = Field([], description="where the sources disagree with the claim or among themselves")
+    supporting: list[int] = Field([], description="the citations whose sentences support the claim")
+    contradicting: list[int] = Field([], description="the citations whose sentences contradict the claim")
 
 
 class AuditReport(BaseModel):

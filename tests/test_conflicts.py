@@ -327,6 +327,18 @@ def test_check_gives_a_verdict_with_cited_evidence(corpus_checker, claim, verdic
     if verdict in ("supported", "contradicted", "disputed"):
         assert result.claims
         assert_verbatim(corpus_checker, result.citations)
+    # The evidence for and against, as the verdict was decided.
+    assert bool(result.supporting) == (verdict in ("supported", "disputed")), result
+    assert bool(result.contradicting) == (verdict in ("contradicted", "disputed")), result
+    # (One sentence may do both: "Kyiv called it an ICBM, Moscow an intermediate-range missile".)
+    assert set(result.supporting + result.contradicting) <= {c.id for c in result.citations}
+
+
+def test_the_evidence_for_and_against_a_disputed_figure_is_each_sides_quote(corpus_checker):
+    result = corpus_checker.check("Russia launched 539 drones in the record overnight attack")
+    quote = {c.id: c.quote for c in result.citations}
+    assert all("539" in quote[n] for n in result.supporting)
+    assert all("500 drones and missiles" in quote[n] for n in result.contradicting)
 
 
 def test_event_dates_in_the_sentences_tell_two_attacks_apart(tmp_path):

@@ -121,6 +121,9 @@ def test_the_llm_judges_verdict_is_combined_by_code(summit):
     assert verdict.verdict == "disputed"
     assert {c.source for c in verdict.citations} == {"one", "two", "three"}
     assert "Madrid" in verdict.explanation.split("At odds with")[1]
+    quote = {c.id: c.quote for c in verdict.citations}
+    assert all("Madrid" in quote[n] for n in verdict.contradicting) and verdict.contradicting
+    assert all("Madrid" not in quote[n] for n in verdict.supporting) and verdict.supporting
 
 
 def test_a_claim_with_a_figure_never_reaches_the_model(summit):

@@ -197,12 +197,23 @@ def test_a_claim_gets_its_verdict_with_the_evidence_cited(server, page):
     page.get_by_role("button", name="Check", exact=True).click()
     page.locator("#check-result .status-contradicted").wait_for()
     result = page.locator("#check-result")
-    assert "Evidence against the claim" in result.inner_text()
+    assert "Evidence against the claim" in result.inner_text() and "Evidence for the claim" not in result.inner_text()
     assert "539 Iran-designed drones" in result.locator("ol.citations blockquote").first.inner_text()
     assert "claim=" in page.url
     result.locator(".answer-text button.cite").first.click()
     page.locator("#source-dialog mark.cited").wait_for()
     assert "539" in page.locator("#source-dialog mark.cited").inner_text()
+    page.keyboard.press("Escape")
+    # A disputed figure: each side's quote under its own heading.
+    page.get_by_label("Claim", exact=True).fill("Russia launched 539 drones in the record overnight attack")
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#check-result .status-disputed").wait_for()
+    lists = {
+        heading.inner_text(): heading.locator("xpath=following-sibling::ol[1]").inner_text()
+        for heading in page.locator("#check-result h3", has_text="Evidence").all()
+    }
+    assert "539" in lists["Evidence for the claim"] and "500 drones and missiles" not in lists["Evidence for the claim"]
+    assert "500 drones and missiles" in lists["Evidence against the claim"]
 
 
 # ---- audit ------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ def _check(claim: Question, evidence: Evidence, scorer: SentenceScorer, comparat
         citations=citations.list,
         claims=[citations.claim(c) for c in _unique(agree + against)],
         conflicts=[citations.conflict(d) for d in among_sources if citations.covers(d)],
+        supporting=citations.ids_of(agree),
+        contradicting=citations.ids_of(against),
     )
 
 

@@ -67,6 +67,10 @@ class Citations:
     def id_of_span(self, source_id: str, start: int) -> int | None:
         return self._ids.get((source_id, start))
 
+    def ids_of(self, claims: list[StatedClaim]) -> list[int]:
+        """The citations of these claims' sentences, each once, in order."""
+        return sorted({n for claim in claims if (n := self.id_of(claim)) is not None})
+
     def covers(self, disagreement: Disagreement) -> bool:
         return all(self.id_of(c) is not None for c in disagreement.claims)
 

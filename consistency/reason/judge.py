@@ -316,6 +316,12 @@ def verdict_of(claim: str, found: Stances, evidence: Evidence) -> Verdict:
         parts.append(f"Consistent with {cite(agree)}.")
     if against:
         parts.append(f"At odds with {cite(against)}.")
+
+    def ids(group: list[Stance]) -> list[int]:
+        return sorted(
+            {n for stance in group for s in stance.sentences if (n := citations.id_of_span(s.source_id, s.start))}
+        )
+
     return Verdict(
         claim=claim,
         verdict=label,
@@ -323,4 +329,6 @@ def verdict_of(claim: str, found: Stances, evidence: Evidence) -> Verdict:
         citations=citations.list,
         claims=[citations.claim(c) for v in readings for c in v.claims if citations.id_of(c)],
         conflicts=conflicts,
+        supporting=ids(agree),
+        contradicting=ids(against),
     )

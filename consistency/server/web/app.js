@@ -308,12 +308,19 @@ async function runAsk(question) {
 
 // ---- check --------------------------------------------------------------------------------
 
-const EVIDENCE_HEADING = {
-  supported: "Evidence for the claim",
-  contradicted: "Evidence against the claim",
-  disputed: "Evidence on both sides",
-  not_found: "Evidence",
-};
+// The evidence split as the verdict was decided: sentences for the claim,
+// sentences against it, and what else is cited (the sources' own disagreements).
+function evidenceLists(verdict) {
+  const ids = (list) => new Set(list || []);
+  const forIds = ids(verdict.supporting);
+  const againstIds = ids(verdict.contradicting);
+  const pick = (keep) => verdict.citations.filter(keep);
+  return [
+    citationList(pick((c) => forIds.has(c.id)), "Evidence for the claim"),
+    citationList(pick((c) => againstIds.has(c.id)), "Evidence against the claim"),
+    citationList(pick((c) => !forIds.has(c.id) && !againstIds.has(c.id)), forIds.size || againstIds.size ? "Also cited" : "Evidence"),
+  ];
+}
 
 async function runCheck(claim) {
   const out = $("#check-result");
@@ -331,7 +338,7 @@ async function runCheck(claim) {
       ),
       cards.length ? el("h3", {}, "Where the sources disagree") : null,
       cards.map((conflict, index) => card(conflict, index + 1)),
-      citationList(verdict.citations, EVIDENCE_HEADING[verdict.verdict] || "Evidence"),
+      evidenceLists(verdict),
     );
   } catch (error) {
     put(out, errorBox(error));
