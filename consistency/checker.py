@@ -258,16 +258,16 @@ class Checker:
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         question = validate_question(question)
+        filters = _dated(filters)
+        self._require_a_store()
         return self._retrieve(question, top_k, self._admitted(filters))
 
     def _admitted(self, filters: Filters | None) -> Filters | None:
-        """The filters, their dates checked, for a store that holds sources,
-        among them each one the filters name. Otherwise one line (InputError)
-        says what is missing, where an answer would only say "not found". It
-        reads the lexical index, which every question reads anyway: no extra
-        scan of the store."""
-        filters = _dated(filters)
-        self._require_a_store()
+        """The filters (their dates checked by the caller, with the store's
+        folder) for a store that holds sources, among them each one the
+        filters name. Otherwise one line (InputError) says what is missing,
+        where an answer would only say "not found". It reads the lexical
+        index, which every question reads anyway: no extra scan of the store."""
         passages = self.retriever.lexical().passages
         if not passages:
             raise self._empty_store()

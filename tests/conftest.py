@@ -3,6 +3,7 @@ embedding model, the bundled corpus. No mocks."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ os.environ["CONSISTENCY_CACHE"] = tempfile.mkdtemp(prefix="consistency-cache-")
 
 from consistency import Checker
 from consistency.config import bundled_path
+from consistency.llm.backends import LLM, Completion, Message
 
 CORPUS = bundled_path("corpus")
 
@@ -126,3 +128,19 @@ ARTICLE = (
     "Russia launched 42 drones at Kharkiv overnight, the regional governor said on Monday.\n\n"
     "Air defences shot down 30 of them, according to the air force. Two people were injured.\n"
 )
+
+
+class RecordedLLM(LLM):
+    """A backend that replays fixed replies, one per call: what a model might
+    say, to test what code keeps of it (a real model runs in test_llm.py)."""
+
+    backend = "recorded"
+    model = "replies"
+
+    def __init__(self, replies: list[dict]):
+        self.replies = [json.dumps(r) for r in replies]
+        self.prompts: list[str] = []
+
+    def chat(self, messages: list[Message], *, max_tokens=256, schema=None, on_token=None) -> Completion:
+        self.prompts.append(messages[-1].content)
+        return Completion(text=self.replies.pop(0) if self.replies else '{"answers": false}', seconds=0.0)

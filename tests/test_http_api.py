@@ -32,10 +32,9 @@ from consistency.reason.llm_reader import LLMReader
 from consistency.server.common import IngestRoots
 from consistency.server.http import BEARER_SCHEME, create_app
 
-from .conftest import ARTICLE, CORPUS, assert_reading_is_honest, write
+from .conftest import ARTICLE, CORPUS, RecordedLLM, assert_reading_is_honest, write
 from .server_process import free_port, running_server
 from .test_cli import DRONES, cli_env, run
-from .test_readers import RecordedLLM
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,8 @@ from consistency.reason.llm_reader import LLMReader
 from consistency.reason.typed import TypedReader
 from consistency.text.names import same_value
 
-from .conftest import assert_verbatim
-from .test_readers import RecordedLLM, corpus
+from .conftest import RecordedLLM, assert_verbatim
+from .test_readers import corpus
 
 SUMMIT = {
     "one.txt": (

@@ -14,14 +14,13 @@ import pytest
 
 from consistency import Checker
 from consistency.extract.question import Question
-from consistency.llm.backends import LLM, Completion, Message
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.decide import _claimant_terms
 from consistency.reason.llm_reader import LLMReader
 from consistency.text.countries import countries_meant, is_demonym
 from consistency.text.names import name_key
 
-from .conftest import assert_verbatim, write
+from .conftest import RecordedLLM, assert_verbatim, write
 
 ELECTION = {
     "a.txt": (
@@ -175,22 +174,6 @@ def test_the_typed_reader_abstains_when_no_sentence_gives_what_is_asked(tmp_path
     checker = corpus(tmp_path, ELECTION)
     assert checker.ask("How many people were injured in the Lakeside election?").status == "not_found"
     assert checker.ask("When did the Lakeside bridge open?").status == "not_found"
-
-
-class RecordedLLM(LLM):
-    """A backend that replays fixed replies, one per call: what a model might
-    say, to test what code keeps of it (a real model runs in test_llm.py)."""
-
-    backend = "recorded"
-    model = "replies"
-
-    def __init__(self, replies: list[dict]):
-        self.replies = [json.dumps(r) for r in replies]
-        self.prompts: list[str] = []
-
-    def chat(self, messages: list[Message], *, max_tokens=256, schema=None, on_token=None) -> Completion:
-        self.prompts.append(messages[-1].content)
-        return Completion(text=self.replies.pop(0) if self.replies else '{"answers": false}', seconds=0.0)
 
 
 def read_with(checker: Checker, replies: list[dict], question: str):

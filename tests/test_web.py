@@ -28,10 +28,9 @@ from consistency.server.common import IngestRoots
 from consistency.server.http import create_app
 from consistency.server.web import PAGE_FOLDER, card
 
-from .conftest import CORPUS, write
+from .conftest import CORPUS, RecordedLLM, write
 from .server_process import running_server
 from .test_cli import DRONES, cli_env, run
-from .test_readers import RecordedLLM
 
 RECORD_ATTACK_VALUES = ("500 drones and missiles", "539 Iran-designed drones")
 KHARKIV = "<b>Drones</b> over Kharkiv\n\nRussia launched 42 drones at Kharkiv overnight, the governor said on Monday.\n"

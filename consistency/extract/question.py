@@ -31,6 +31,7 @@ from ..text.lexicon import (
     MONEY_WORDS,
     PEOPLE_ADJECTIVES,
     ROLES,
+    RUNNING_TOTAL_WORDS,
     is_human,
     is_plural,
     singular,
@@ -80,8 +81,7 @@ _COMPARES = re.compile(
     r"\b(?:agree|agreed|disagree|differ|differs|differed|same|consistent|contradict|contradicts|compare|versus|vs)\b",
     re.I,
 )
-# "over the past week" is a period, not a total that grows: it is left out.
-_RUNNING_TOTAL = re.compile(r"\b(?:since|so far|to date|in total|altogether|in all|cumulative)\b", re.I)
+_RUNNING_TOTAL = re.compile(rf"\b(?:{RUNNING_TOTAL_WORDS}|cumulative)\b", re.I)
 # "what kind of missile", "which weapons": the noun the answer is a kind of.
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:(?:kind|type|class|sort|form|variety)s?\s+of\s+)?", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?:of\s+(?:the\s+|these\s+|those\s+)?)?", re.I)

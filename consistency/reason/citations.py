@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ..models import Citation, Claim, Conflict, ConflictSide, Source, StatedClaim
@@ -67,9 +67,9 @@ class Citations:
     def id_of_span(self, source_id: str, start: int) -> int | None:
         return self._ids.get((source_id, start))
 
-    def ids_of(self, claims: list[StatedClaim]) -> list[int]:
-        """The citations of these claims' sentences, each once, in order."""
-        return sorted({n for claim in claims if (n := self.id_of(claim)) is not None})
+    def ids_of(self, spans: Iterable[Span]) -> list[int]:
+        """The citations of these sentences (or claims' sentences), each once, in order."""
+        return sorted({n for span in spans if (n := self.id_of_span(span.source_id, span.start)) is not None})
 
     def covers(self, disagreement: Disagreement) -> bool:
         return all(self.id_of(c) is not None for c in disagreement.claims)

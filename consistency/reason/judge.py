@@ -317,11 +317,6 @@ def verdict_of(claim: str, found: Stances, evidence: Evidence) -> Verdict:
     if against:
         parts.append(f"At odds with {cite(against)}.")
 
-    def ids(group: list[Stance]) -> list[int]:
-        return sorted(
-            {n for stance in group for s in stance.sentences if (n := citations.id_of_span(s.source_id, s.start))}
-        )
-
     return Verdict(
         claim=claim,
         verdict=label,
@@ -329,6 +324,6 @@ def verdict_of(claim: str, found: Stances, evidence: Evidence) -> Verdict:
         citations=citations.list,
         claims=[citations.claim(c) for v in readings for c in v.claims if citations.id_of(c)],
         conflicts=conflicts,
-        supporting=ids(agree),
-        contradicting=ids(against),
+        supporting=citations.ids_of(s for stance in agree for s in stance.sentences),
+        contradicting=citations.ids_of(s for stance in against for s in stance.sentences),
     )

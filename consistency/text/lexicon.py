@@ -299,4 +299,7 @@ RATE_WORDS = (
     r"daily|a day|per day|each day|every day|a week|per week|weekly|monthly|a month|per month|annually|"
     r"a year|per year|every week|an hour|per hour"
 )
-CUMULATIVE_WORDS = r"since|so far|in total|to date|over the (?:past|last)|altogether|in all"
+# A total that grows, as a question asks for it; a sentence's "over the past
+# week" also counts from some point on, but it is a period, not a total.
+RUNNING_TOTAL_WORDS = r"since|so far|in total|to date|altogether|in all"
+CUMULATIVE_WORDS = RUNNING_TOTAL_WORDS + r"|over the (?:past|last)"
