@@ -17,7 +17,7 @@ from consistency.extract.question import Question
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.decide import _claimant_terms
 from consistency.reason.llm_reader import LLMReader
-from consistency.text.countries import countries_meant, is_demonym
+from consistency.text.countries import countries_acting, countries_meant, is_demonym
 from consistency.text.names import name_key
 
 from .conftest import RecordedLLM, assert_verbatim, write
@@ -560,6 +560,42 @@ def test_a_claimant_is_matched_however_it_is_written(asked, said, shared):
     assert _claimant_terms(asked) & _claimant_terms(said) == shared
 
 
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("aid from Oslo to Tallinn", ["Norway", "Estonia"]),  # capitals that act stand for their countries
+        ("Norwegian help for the Estonian authorities", ["Norway", "Estonia"]),
+        ("the strike on Tallinn", []),  # where something happens, a capital is the city
+        ("floods in Estonia", ["Estonia"]),
+        ("American officials", ["United States"]),  # a people several territories share: the largest
+    ],
+)
+def test_countries_a_text_names_as_actors(text, countries):
+    assert [country for _, _, country in countries_acting(text)] == countries
+
+
 def test_the_longest_name_of_a_people_is_read():
     assert countries_meant("South Sudanese troops and Khartoum's envoy") == {"South Sudan", "Sudan"}
     assert countries_meant("Kenyan runners in Nairobi") == {"Kenya"}
+
+
+RELIEF = {
+    "ministry.txt": (
+        "2025-04-02",
+        "Flood relief\n\nNorway has delivered 40 field hospitals to Estonia, its ministry said on Wednesday.",
+    ),
+    "agency.txt": (
+        "2025-04-02",
+        "Relief convoy\n\nNorwegian officials said 55 field hospitals went to the Estonian authorities.",
+    ),
+    "marathon.txt": ("2025-04-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo."),
+}
+
+
+def test_countries_named_by_their_capitals_in_the_question_are_found_under_their_names(tmp_path):
+    # Neither source writes "Oslo" or "Tallinn": the governments the question
+    # names by their capitals are "Norway" and "the Estonian authorities" there.
+    checker = corpus(tmp_path, RELIEF)
+    answer = checker.ask("How many field hospitals has Oslo sent to Tallinn?")
+    assert answer.status == "conflict", answer.model_dump_json(indent=1)
+    assert {r.source for r in answer.readings} == {"ministry", "agency"}

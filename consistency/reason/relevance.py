@@ -10,12 +10,13 @@ from functools import lru_cache
 from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import Source, StatedClaim
+from ..text.countries import countries_acting, countries_meant
 from ..text.dates import MONTH_WORDS, date_bounds, day_number
 from ..text.lexicon import INSTRUCTION
-from ..text.sentences import sentence_spans
+from ..text.sentences import sentence_before, sentence_spans
 from ..text.terms import terms
 from .interface import ClaimSet, Evidence, ScoredSentence
-from .scoring import CONTEXT_WEIGHT, terms_before
+from .scoring import CONTEXT_WEIGHT
 
 RELEVANT_SCORE = 0.4  # a sentence this relevant may hold claims that answer
 EVENT_COVERAGE = 0.25  # of what the question says about the event, outside the count itself
@@ -74,27 +75,39 @@ def event_weights(question: Question, evidence: Evidence, ignore_numbers: bool =
     if ignore_numbers:
         # A claim's own counted things are what is checked, like its figures.
         counted = {t for q in find_quantities(question.text) for thing in q.things for t in terms(thing)}
-    return {
+    # A country is one term however written: "Norwegian assistance to Tallinn"
+    # is answered by "provided by Norway to Estonia".
+    countries: dict[str, float] = {}
+    for start, end, country in reversed(countries_acting(described)):
+        named = [lexical.idf(t) for t in terms(described[start:end]) if lexical.known(t)]
+        countries[COUNTRY + country] = sum(named) or 1.0  # as much as its words weighed
+        described = described[:start] + " " + described[end:]
+    return countries | {
         t: lexical.idf(t)
         for t in set(terms(described)) - counted
         if lexical.known(t) and not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))
     }
 
 
+COUNTRY = "country:"
+
+
+@lru_cache(maxsize=4096)
+def terms_and_countries(text: str) -> frozenset[str]:
+    """A text's terms and the countries it names, as event_weights keys them."""
+    return frozenset(terms(text)) | {COUNTRY + c for c in countries_meant(text)}
+
+
 def event_coverage(weights: dict[str, float], sentence: str, start: int, source: Source) -> float:
     total = sum(weights.values()) or 1.0
-    present = set(terms(sentence))
-    nearby = (terms_before(source.text, start) | set(terms(source.title))) - present
-    article = _article_terms(source.text) - present - nearby
+    present = terms_and_countries(sentence)
+    before = sentence_before(source.text, start)
+    nearby = (terms_and_countries(before) | terms_and_countries(source.title)) - present
+    article = terms_and_countries(source.text) - present - nearby
     covered = sum(w for t, w in weights.items() if t in present)
     covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in nearby)
     covered += ARTICLE_WEIGHT * sum(w for t, w in weights.items() if t in article)
     return covered / total
-
-
-@lru_cache(maxsize=256)
-def _article_terms(text: str) -> frozenset[str]:
-    return frozenset(terms(text))
 
 
 def event_anchor(question: Question, evidence: Evidence, ignore_numbers: bool = False) -> tuple[str, float] | None:

@@ -29,13 +29,15 @@ class _Tables:
     country_by_capital: dict[str, str]
     names: frozenset[str]  # every country's name and other spellings
     country_by_demonym: dict[str, str]  # what its people are called ("kenyan")
+    country_by_name: dict[str, str]  # a spelling of four letters or more -> the country's name
 
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
     countries: dict[str, str] = {}
     names: set[str] = set()
-    demonyms: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    demonyms: dict[str, tuple[float, str]] = {}
     for path in files("countryinfo").joinpath("data").iterdir():
         if not path.name.endswith(".json"):
             continue
@@ -44,16 +46,25 @@ def _tables() -> _Tables:
         except (OSError, ValueError):
             continue  # a damaged data file costs its one country, not the check
         spellings = [info.get("name"), info.get("nativeName"), *info.get("altSpellings", [])]
-        names.update(words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3)
+        keys = [words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3]
+        names.update(keys)
+        if info.get("name"):
+            by_name.update((key, info["name"]) for key in keys)
         demonym = info.get("demonym")
+        population = info.get("population") if isinstance(info.get("population"), int | float) else 0
         if isinstance(demonym, str) and info.get("name"):
-            demonyms.update((words_of(d), info["name"]) for d in demonym.split(","))
+            for key in (words_of(d) for d in demonym.split(",")):
+                # Several territories share "American": the people of the most
+                # populous one are meant.
+                if key not in demonyms or demonyms[key][0] < population:
+                    demonyms[key] = (population, info["name"])
         capitals = info.get("capital")
         for capital in capitals if isinstance(capitals, list) else [capitals]:
             if isinstance(capital, str) and capital and info.get("name"):
                 key = words_of(capital).removesuffix(" d c")  # "Washington D.C." is written "Washington"
                 countries[key] = info["name"]
-    return _Tables(countries, frozenset(names), demonyms)
+    by_demonym = {key: country for key, (_, country) in demonyms.items()}
+    return _Tables(countries, frozenset(names), by_demonym, by_name)
 
 
 def words_of(name: str) -> str:
@@ -78,18 +89,39 @@ def is_demonym(key: str) -> bool:
 
 
 def countries_meant(text: str) -> set[str]:
-    """The countries a text names by their capital or their people ("Tallinn's
-    defence ministry", "the Estonian defence ministry": Estonia)."""
-    words = words_of(text).split()
-    meant, at = set(), 0
-    while at < len(words):
+    """The countries a text names, by name, capital or people ("Estonia",
+    "Tallinn's defence ministry", "the Estonian defence ministry": Estonia)."""
+    return {country for _, _, country in country_spans(text)}
+
+
+def country_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where a text names a country, and which: (start, end, country)."""
+    tokens = [(m.start(), m.end(), words_of(m.group())) for m in re.finditer(r"[^\W_]+", text)]
+    tokens = [t for t in tokens if t[2]]
+    tables = _tables()
+    found, at = [], 0
+    while at < len(tokens):
         for size in (3, 2, 1):  # the longest name first: "south sudanese" is not "sudanese"
-            key = " ".join(words[at : at + size])
-            country = country_of(key) or _tables().country_by_demonym.get(key)
-            if country:
-                meant.add(country)
+            key = " ".join(t[2] for t in tokens[at : at + size])
+            country = country_of(key) or tables.country_by_demonym.get(key) or tables.country_by_name.get(key)
+            if country and at + size <= len(tokens):
+                found.append((tokens[at][0], tokens[at + size - 1][1], country))
                 at += size
                 break
         else:
             at += 1
-    return meant
+    return found
+
+
+_PLACE_BEFORE = re.compile(r"\b(?:in|on|at|near|over|around|across|outside|inside|into)\s+(?:the\s+)?$", re.I)
+
+
+def countries_acting(text: str) -> list[tuple[int, int, str]]:
+    """The countries a text names as actors: by name, people, or a capital
+    that stands for its government ("aid to Tallinn"); not a capital where
+    something happens ("the strike on Tallinn" is about the city)."""
+    return [
+        (start, end, country)
+        for start, end, country in country_spans(text)
+        if not (country_of(words_of(text[start:end])) and _PLACE_BEFORE.search(text[:start]))
+    ]
