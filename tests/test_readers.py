@@ -599,3 +599,24 @@ def test_countries_named_by_their_capitals_in_the_question_are_found_under_their
     answer = checker.ask("How many field hospitals has Oslo sent to Tallinn?")
     assert answer.status == "conflict", answer.model_dump_json(indent=1)
     assert {r.source for r in answer.readings} == {"ministry", "agency"}
+
+
+FRONT = {
+    "front.txt": (
+        "2025-05-06",
+        "Fighting near Narva\n\nThe Norlandic defence ministry claimed its troops overcame several Estonian "
+        "brigades and repelled 12 counterattacks near Narva on Monday.",
+    ),
+}
+
+
+def test_whose_things_are_counted_does_not_decide_what_kind_of_thing_they_are(tmp_path):
+    # "Estonian counter-offensives" is closer to "several Estonian brigades"
+    # than to "12 counterattacks" only by the people they share.
+    checker = corpus(tmp_path, FRONT)
+    question = "How many Estonian counter-offensives did Norland say it repulsed near Narva?"
+    _, probe = read_with(checker, [], question)
+    number = int(re.findall(r"^\[(\d+)\]", probe.prompts[0], re.M)[0])
+    answer, _ = read_with(checker, [{"answers": True, "sentences": [number], "answer": "12 counterattacks"}], question)
+    assert answer.status == "answered", answer.model_dump_json(indent=1)
+    assert "12 counterattacks" in answer.answer
