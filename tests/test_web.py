@@ -2,7 +2,8 @@
 real server process on a real store, driven in Debian's headless Chromium
 by Playwright (CI installs both). Type a question and wait for the
 conflict card, open a citation and find its span marked, check a claim,
-filter the audit, ingest a file, give the bearer token once."""
+filter the audit, ingest a listed file and upload one from the disk, give
+the bearer token once."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from .test_cli import DRONES, cli_env, run
 
 RECORD_ATTACK_VALUES = ("500 drones and missiles", "539 Iran-designed drones")
 KHARKIV = "<b>Drones</b> over Kharkiv\n\nRussia launched 42 drones at Kharkiv overnight, the governor said on Monday.\n"
+ODESA = "Port strike in Odesa\n\nTwo grain silos were hit in the port of Odesa on Tuesday, officials said.\n"
 TIMEOUT_MS = 60_000
 
 
@@ -272,7 +274,7 @@ def test_audit_pages_and_filters_over_the_api(corpus_checker):
 
 
 @pytest.mark.slow
-def test_a_chosen_file_is_ingested_with_progress_and_its_markup_stays_text(store, tmp_path, page):
+def test_listed_and_uploaded_files_are_ingested_with_progress_and_markup_stays_text(store, tmp_path, page):
     own_store = tmp_path / "store"
     shutil.copytree(store, own_store)
     inbox = tmp_path / "inbox"
@@ -292,6 +294,49 @@ def test_a_chosen_file_is_ingested_with_progress_and_its_markup_stays_text(store
         assert row.locator("b").count() == 0  # shown as text, never run as markup
         titles = [s["title"] for s in httpx.get(server.url + "/sources").json()]
         assert "<b>Drones</b> over Kharkiv" in titles and "Another article" not in titles
+        # A file from the user's own disk: uploaded, kept in the folder, ingested.
+        desk = write(tmp_path / "desk" / "odesa.txt", ODESA)
+        junk = write(tmp_path / "desk" / "junk.txt", "\0\1\2 not text")
+        page.set_input_files("#upload-files", [str(desk), str(junk)])
+        page.get_by_role("button", name="Upload and ingest").click()
+        page.locator("#upload-form", has_text="Done: 1 file(s)").wait_for()
+        assert "failed: junk.txt (junk.txt: binary file, not text)" in page.locator("#upload-form").inner_text()
+        assert (inbox / "uploads" / "odesa.txt").read_text() == ODESA
+        assert "Port strike in Odesa" in [s["title"] for s in httpx.get(server.url + "/sources").json()]
+
+
+def test_a_file_from_the_users_disk_is_checked_then_kept_whole_in_uploads(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSISTENCY_MAX_FILE_MB", "0.01")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    client = TestClient(create_app(Checker(store=tmp_path / "store"), IngestRoots([inbox])))
+
+    def upload(name: str, body: bytes) -> httpx.Response:
+        return client.post("/web/upload", params={"name": name}, content=body)
+
+    kept = upload("kharkiv.txt", KHARKIV.encode())
+    assert kept.status_code == 200 and kept.json() == {
+        "path": str(inbox / "uploads" / "kharkiv.txt"),
+        "name": "uploads/kharkiv.txt",
+    }
+    assert (inbox / "uploads" / "kharkiv.txt").read_text() == KHARKIV
+    assert upload("kharkiv.txt", KHARKIV.encode()).json()["name"] == "uploads/kharkiv.txt"  # the same file again
+    assert upload("kharkiv.txt", b"Another text\n\nAbout something else.").json()["name"] == "uploads/kharkiv (2).txt"
+    # A name is only a name: no path of the client's reaches the server's disk.
+    assert upload("../../outside.md", b"# Title\n\nText.").json()["name"] == "uploads/outside.md"
+    refusals = {
+        "photo.png": (b"\x89PNG\r\n\x1a\n\0\0", "unsupported file type"),
+        "blob.txt": (b"\0\1\2\3" * 10, "binary file"),
+        "blank.txt": (b" \n ", "file is empty"),
+        "huge.txt": (b"word " * 5000, "huge.txt: file is larger than the limit of 0.01 MB"),
+        ".hidden.txt": (b"text", "not a usable file name"),
+    }
+    for name, (body, reason) in refusals.items():
+        refused = upload(name, body)
+        assert refused.status_code == 400 and reason in refused.json()["detail"], (name, refused.text)
+    assert sorted(p.name for p in (inbox / "uploads").iterdir()) == ["kharkiv (2).txt", "kharkiv.txt", "outside.md"]
+    closed = TestClient(create_app(Checker(store=tmp_path / "store"), IngestRoots([])))
+    assert closed.post("/web/upload", params={"name": "a.txt"}, content=b"text").status_code == 403
 
 
 @pytest.mark.slow

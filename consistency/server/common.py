@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
+import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ from pydantic import BaseModel
 from ..checker import Checker
 from ..errors import AccessDenied, InputError
 from ..index.store import file_id
+from ..ingest.files import SUPPORTED_SUFFIXES, decode
 from ..models import AuditReport, Conflict, IngestReport
 
 DEFAULT_HOST = "127.0.0.1"
@@ -38,6 +41,11 @@ class IngestRoots:
                 raise InputError(f"--allow-ingest {folder}: no such folder")
             self.folders.append(folder.resolve())
 
+    def require(self) -> None:
+        """Refuses, in one line, when no folder was allowed."""
+        if not self.folders:
+            raise AccessDenied("this server was started without --allow-ingest FOLDER: ingest is disabled")
+
     def resolve(self, paths: list[str]) -> list[Path]:
         """The paths, resolved (symlinks followed), if every one lies inside
         an allowed folder and exists; relative paths are taken inside the
@@ -45,8 +53,7 @@ class IngestRoots:
         typo, a file not yet copied in): the whole request is refused, naming
         it, before anything is written. A file that exists but cannot be
         read fails alone in the report, as in any ingest."""
-        if not self.folders:
-            raise AccessDenied("this server was started without --allow-ingest FOLDER: ingest is disabled")
+        self.require()
         if not paths:
             raise InputError("no paths to ingest")
         return [self._inside(path) for path in paths]
@@ -73,11 +80,61 @@ class IngestRoots:
             raise InputError(f"{path}: no such file or folder{where}")
         return resolved
 
+    def receive(self, name: str, raw: bytes, max_mb: float) -> Path:
+        """Keeps a file sent from a client's own disk in the first folder's
+        `uploads/`, where ingest may read it; the path it was saved at. The
+        file is checked as ingest would check it before anything is written,
+        so that nothing unreadable is kept; the same bytes sent again are the
+        file already kept, and another file of the same name gets a new one.
+        The file appears whole or not at all: written under a hidden name
+        (which ingest skips), then linked to its own."""
+        self.require()
+        base = Path(name.replace("\\", "/")).name
+        if not base or base.startswith(".") or "\0" in base:
+            raise InputError(f"{name!r} is not a usable file name")
+        if Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise InputError(f"{base}: unsupported file type; expected .txt, .md or .html")
+        if len(raw) > max_mb * 1024 * 1024:
+            raise InputError(f"{base}: file is {len(raw) / 1024 / 1024:.1f} MB; the limit is {max_mb:g} MB")
+        if not raw.strip():
+            raise InputError(f"{base}: file is empty")
+        decode(Path(base), raw)  # a binary file is refused here, as ingest would refuse it
+        folder = self.folders[0] / UPLOADS
+        try:
+            folder.mkdir(exist_ok=True)
+            return _keep(folder, base, raw)
+        except OSError as error:
+            raise InputError(f"cannot keep {base} in {folder}: {error.strerror}") from None
+
     def ingest(self, checker: Checker, paths: list[str], **callbacks) -> IngestReport:
         """`callbacks`: Checker.ingest's on_start / on_file, for progress."""
         # The paths named are checked here; every file found under them is
         # checked again by ingest, after its links are followed.
         return checker.ingest(self.resolve(paths), within=self.folders, **callbacks)
+
+
+UPLOADS = "uploads"
+
+
+def _keep(folder: Path, name: str, raw: bytes) -> Path:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    partial = folder / f".{name}.{secrets.token_hex(4)}.part"
+    with open(partial, "wb") as out:
+        out.write(raw)
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        for number in range(1, 1000):
+            target = folder / (name if number == 1 else f"{stem} ({number}){suffix}")
+            try:
+                os.link(partial, target)  # refuses to replace a file another upload just kept
+                return target
+            except FileExistsError:
+                if target.read_bytes() == raw:
+                    return target
+        raise InputError(f"{name}: too many files of that name in {folder}")
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def is_loopback(host: str) -> bool:

@@ -16,6 +16,9 @@ What the API does not say, this module adds, for the page only:
 - /web/files and /web/ingest: the files a client may ingest (those inside
   the --allow-ingest folders, under the same rules as /ingest), and an
   ingest that reports each file as it is done, for a progress bar.
+- /web/upload: a file chosen on the user's own disk, kept in the first
+  allowed folder's uploads/ and then ingested like any file there (the
+  request body is the file itself: no form parsing, no extra dependency).
 
 No CDN, fonts or scripts from elsewhere: it works offline.
 """
@@ -27,13 +30,14 @@ import json
 import re
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..checker import Checker
-from ..errors import AccessDenied
+from ..errors import InputError
 from ..ingest.files import find_files
 from ..models import Citation, Conflict
 from . import report
@@ -102,6 +106,11 @@ class IngestFilesRequest(BaseModel):
     paths: list[str] = Field(min_length=1, max_length=1000)
 
 
+class Upload(BaseModel):
+    path: str = Field(description="where the file was kept: what to send to /web/ingest")
+    name: str = Field(description="its name there, for people")
+
+
 def add_web(app: FastAPI, checker: Checker, roots: IngestRoots) -> None:
     """Mounts the page at `/` and what it needs under /web."""
 
@@ -130,6 +139,13 @@ def add_web(app: FastAPI, checker: Checker, roots: IngestRoots) -> None:
     def ingest(request: IngestFilesRequest) -> StreamingResponse:
         roots.resolve(request.paths)  # a refusal is a plain error, before the stream starts
         return ingest_events(checker, roots, request.paths)
+
+    @app.post("/web/upload", include_in_schema=False, response_model=Upload)
+    async def upload(request: Request, name: str = Query(max_length=255)) -> Upload:
+        roots.require()  # before the body is read
+        raw = await _body(request, name, checker.settings.max_file_mb)
+        kept = await run_in_threadpool(roots.receive, name, raw, checker.settings.max_file_mb)
+        return Upload(path=str(kept), name=kept.relative_to(roots.folders[0]).as_posix())
 
     # After sides.css: a mount answers for everything under it.
     app.mount("/web/static", StaticFiles(directory=PAGE_FOLDER), name="web-static")
@@ -198,10 +214,20 @@ def marked(citation: Citation, values: list[tuple[int, str]]) -> MarkedQuote:
 # ---- ingest ------------------------------------------------------------------
 
 
+async def _body(request: Request, name: str, max_mb: float) -> bytes:
+    """The request's body, read no further than the file size limit."""
+    limit = int(max_mb * 1024 * 1024)
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise InputError(f"{name}: file is larger than the limit of {max_mb:g} MB")
+    return bytes(received)
+
+
 def ingestable_files(roots: IngestRoots) -> IngestableFiles:
     """The files an ingest would read in each allowed folder."""
-    if not roots.folders:
-        raise AccessDenied("this server was started without --allow-ingest FOLDER: ingest is disabled")
+    roots.require()
     found: list[IngestableFile] = []
     for folder in roots.folders:
         for candidate in find_files([folder]):

@@ -74,8 +74,11 @@ async function request(path, { method = "GET", body } = {}) {
     const token = sessionStorage.getItem(TOKEN_KEY);
     const headers = {};
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A file from the user's disk is sent as it is; anything else as JSON.
+    const file = body instanceof Blob;
+    if (body !== undefined) headers["Content-Type"] = file ? "application/octet-stream" : "application/json";
+    const sent = body === undefined || file ? body : JSON.stringify(body);
+    const response = await fetch(path, { method, headers, body: sent });
     if (response.status === 401) {
       await askForToken(Boolean(token));
       continue;
@@ -490,7 +493,53 @@ async function runIngestPanel() {
     }
     ingest(paths, form.querySelector("button"), progress);
   });
-  put(panel, form);
+  put(panel, uploadForm(listing.folders[0]), form);
+}
+
+// Files from the user's own disk: each is sent and kept in the first allowed
+// folder's uploads/, then ingested like the files listed there.
+function uploadForm(folder) {
+  const picker = el("input", { type: "file", id: "upload-files", multiple: true, accept: ".txt,.text,.md,.markdown,.html,.htm" });
+  const progress = el("div", { "aria-live": "polite" });
+  const form = el(
+    "form",
+    { id: "upload-form", class: "panel" },
+    el("p", {}, el("label", { for: "upload-files" }, "Files from your computer (.txt, .md, .html)"), " ", picker),
+    el("p", { class: "note" }, `They are kept in ${folder}/uploads on the server.`),
+    el("p", {}, el("button", { type: "submit" }, "Upload and ingest")),
+    progress,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    if (!picker.files.length) {
+      put(progress, errorBox(new Error("Choose at least one file.")));
+      return;
+    }
+    button.disabled = true;
+    const counter = el("span", { role: "status" }, "Uploading…");
+    const refused = el("ul", { class: "log" });
+    put(progress, el("p", {}, counter), refused);
+    const paths = [];
+    for (const file of picker.files) {
+      try {
+        const kept = await api(`/web/upload?name=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
+        paths.push(kept.path);
+        counter.textContent = `Uploaded ${paths.length} of ${picker.files.length} file(s)…`;
+      } catch (error) {
+        refused.append(el("li", { class: "outcome-failed" }, `failed: ${file.name} (${error.message})`));
+      }
+    }
+    button.disabled = false;
+    if (!paths.length) {
+      counter.textContent = "Nothing was uploaded.";
+      return;
+    }
+    const ingested = el("div");
+    progress.append(ingested);
+    ingest(paths, button, ingested);
+  });
+  return form;
 }
 
 async function ingest(paths, button, out) {
