@@ -620,3 +620,29 @@ def test_whose_things_are_counted_does_not_decide_what_kind_of_thing_they_are(tm
     answer, _ = read_with(checker, [{"answers": True, "sentences": [number], "answer": "12 counterattacks"}], question)
     assert answer.status == "answered", answer.model_dump_json(indent=1)
     assert "12 counterattacks" in answer.answer
+
+
+COUNTRY_AID = {
+    "ministry.txt": (
+        "2025-06-10",
+        "Aid to Estonia\n\nNorwegian assistance to Estonia has reached about $4bn since 2022, the ministry said.",
+    ),
+    "tracker.txt": (
+        "2025-06-10",
+        "Aid tracker\n\nDonors have allocated $9bn to the Baltic states, including $2bn provided by Norway to "
+        "Estonia.",
+    ),
+    "marathon.txt": ("2025-06-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo."),
+}
+
+
+def test_a_sentence_naming_the_countries_otherwise_is_read_beside_one_in_the_questions_words(tmp_path):
+    # The tracker's sentence shares no word with the question: only its
+    # countries, named otherwise. It must still rank among those read, and
+    # its figure for the country asked about be told from the other.
+    checker = corpus(tmp_path, COUNTRY_AID)
+    answer = checker.ask("What is the total value of Norwegian assistance to Tallinn since 2022?")
+    assert answer.status == "conflict", answer.model_dump_json(indent=1)
+    assert {r.source for r in answer.readings} == {"ministry", "tracker"}
+    # Of the tracker's two sums, the one nearest the country asked about.
+    assert [c.summary for c in answer.conflicts] == ["USD pledged: $2bn vs about $4bn"]

@@ -5,18 +5,17 @@ it, that count what it asks, for the event it describes.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import Source, StatedClaim
-from ..text.countries import countries_acting, countries_meant
+from ..text.countries import terms_and_countries
 from ..text.dates import MONTH_WORDS, date_bounds, day_number
 from ..text.lexicon import INSTRUCTION
 from ..text.sentences import sentence_before, sentence_spans
 from ..text.terms import terms
 from .interface import ClaimSet, Evidence, ScoredSentence
-from .scoring import CONTEXT_WEIGHT
+from .scoring import CONTEXT_WEIGHT, weighted_terms
 
 RELEVANT_SCORE = 0.4  # a sentence this relevant may hold claims that answer
 EVENT_COVERAGE = 0.25  # of what the question says about the event, outside the count itself
@@ -70,32 +69,15 @@ def event_weights(question: Question, evidence: Evidence, ignore_numbers: bool =
         # The time the question names is checked as a time (fits_the_time),
         # not as words a sentence must repeat.
         described = re.sub(rf"\b(?:{MONTH_WORDS}|(?:1[89]|20)\d\d)\b", " ", described, flags=re.I)
-    lexical = evidence.lexical
     counted: set[str] = set()
     if ignore_numbers:
         # A claim's own counted things are what is checked, like its figures.
         counted = {t for q in find_quantities(question.text) for thing in q.things for t in terms(thing)}
-    # A country is one term however written: "Norwegian assistance to Tallinn"
-    # is answered by "provided by Norway to Estonia".
-    countries: dict[str, float] = {}
-    for start, end, country in reversed(countries_acting(described)):
-        named = [lexical.idf(t) for t in terms(described[start:end]) if lexical.known(t)]
-        countries[COUNTRY + country] = sum(named) or 1.0  # as much as its words weighed
-        described = described[:start] + " " + described[end:]
-    return countries | {
-        t: lexical.idf(t)
-        for t in set(terms(described)) - counted
-        if lexical.known(t) and not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))
+    return {
+        t: w
+        for t, w in weighted_terms(described, evidence.lexical).items()
+        if t not in counted and not (ignore_numbers and t[:1].isdigit() and not _YEAR.fullmatch(t))
     }
-
-
-COUNTRY = "country:"
-
-
-@lru_cache(maxsize=4096)
-def terms_and_countries(text: str) -> frozenset[str]:
-    """A text's terms and the countries it names, as event_weights keys them."""
-    return frozenset(terms(text)) | {COUNTRY + c for c in countries_meant(text)}
 
 
 def event_coverage(weights: dict[str, float], sentence: str, start: int, source: Source) -> float:

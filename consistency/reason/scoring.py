@@ -20,7 +20,9 @@ import numpy as np
 
 from ..extract.claims import is_instruction
 from ..extract.question import Question
-from ..text.sentences import sentence_spans
+from ..index.lexical import LexicalIndex
+from ..text.countries import fold_countries, terms_and_countries
+from ..text.sentences import sentence_before, sentence_spans
 from ..text.terms import terms
 from .interface import Embedder, Evidence, ScoredSentence
 
@@ -45,11 +47,10 @@ class TermsAndMeaning:
         """Every sentence of the passages, best first. A claim under check
         ignores its own numbers: they are compared by code, and a wrong
         figure must still find the sentence that contradicts it."""
-        lexical = evidence.lexical
         weights = {
-            t: lexical.idf(t)
-            for t in set(terms(question.text))
-            if lexical.known(t) and not (ignore_numbers and t[:1].isdigit())
+            t: w
+            for t, w in weighted_terms(question.text, evidence.lexical).items()
+            if not (ignore_numbers and t[:1].isdigit())
         }
         total = sum(weights.values()) or 1.0
         found: list[ScoredSentence] = []
@@ -59,12 +60,12 @@ class TermsAndMeaning:
             source = evidence.sources.get(passage.source_id)
             if source is None:
                 continue
-            title = set(terms(f"{source.title} {source.outlet or ''}"))
+            title = terms_and_countries(f"{source.title} {source.outlet or ''}")
             spans = with_neighbours(source.text, passage.start, passage.end)
-            previous = terms_before(source.text, spans[0][0]) if spans else set()
+            previous = terms_and_countries(sentence_before(source.text, spans[0][0])) if spans else frozenset()
             for start, end in spans:
                 sentence = source.text[start:end]
-                present = set(terms(sentence))
+                present = terms_and_countries(sentence)
                 context, previous = (previous | title) - present, present
                 if (
                     (source.id, start) in seen
@@ -124,8 +125,14 @@ def states_a_number(sentence: str) -> bool:
     return bool(_STATES_A_NUMBER.search(sentence))
 
 
-def terms_before(text: str, start: int) -> set[str]:
-    """Terms of the sentence just before `start` (news paragraphs are often
-    one sentence, so the context may sit in the paragraph before)."""
-    spans = sentence_spans(text, max(0, start - 600), start)
-    return set(terms(text[spans[-1][0] : spans[-1][1]])) if spans else set()
+def weighted_terms(text: str, lexical: LexicalIndex) -> dict[str, float]:
+    """The text's terms known to the index, by idf. A country it names as an
+    actor is one term ("country:Estonia"), weighing what its words weighed:
+    "Norwegian assistance to Tallinn" is answered by "provided by Norway to
+    Estonia"."""
+    rest, countries = fold_countries(text)
+    weights = {
+        term: sum(lexical.idf(t) for t in terms(words) if lexical.known(t)) or 1.0 for term, words in countries.items()
+    }
+    weights.update({t: lexical.idf(t) for t in terms(rest) if lexical.known(t)})
+    return weights

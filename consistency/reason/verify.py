@@ -18,7 +18,7 @@ from ..extract.claims import claim_id, find_claimant, find_places, nearest_claim
 from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
-from ..text.countries import is_demonym
+from ..text.countries import countries_meant, country_spans, is_demonym
 from ..text.dates import date_spans, find_date_values, find_event_date
 from ..text.lexicon import SAYING, singular
 from ..text.names import is_list, name_key, name_tokens
@@ -169,23 +169,38 @@ def _amount(question: Question, reading: Reading, sentences: list[Candidate], ev
 
 def nearest_to_the_subject(question: Question, claims: list[StatedClaim], evidence: Evidence) -> list[StatedClaim]:
     """One sentence may give the same measure for several things ("€118
-    billion from Europe, surpassing the €85 billion provided by the United
-    States"): keep the figures nearest the rarest name the question gives."""
+    billion from Europe, surpassing the €85 billion provided by Norland"):
+    keep the figures nearest the rarest name the question gives, however
+    the sentence writes it (a country by its name, people or capital)."""
     if len(claims) < 2 or len({(c.amount.unit, tuple(c.amount.things)) for c in claims}) > 1:
         return claims
-    sentence = claims[0].sentence.lower()
-    names = [n for n in _question_names(question.text) if n.lower() in sentence]
-    if not names:
+    sentence = claims[0].sentence
+    named = [spans for name in _question_names(question.text) if (spans := _written_at(name, sentence))]
+    if not named:
         return claims
-    rarest = max(names, key=lambda n: max((evidence.lexical.idf(t) for t in terms(n)), default=0.0))
-    at = [m.start() for m in re.finditer(re.escape(rarest.lower()), sentence)]
+
+    def rarity(spans: list[tuple[int, int]]) -> float:
+        start, end = spans[0]
+        return max((evidence.lexical.idf(t) for t in terms(sentence[start:end])), default=0.0)
+
+    rarest = max(named, key=rarity)
 
     def distance(claim: StatedClaim) -> int:
         start, end = claim.amount.start - claim.start, claim.amount.end - claim.start
-        return min(min(abs(a - end), abs(a + len(rarest) - start)) for a in at)
+        return min(min(abs(a - end), abs(b - start)) for a, b in rarest)
 
     nearest = min(distance(c) for c in claims)
     return [c for c in claims if distance(c) <= nearest + 20]
+
+
+def _written_at(name: str, sentence: str) -> list[tuple[int, int]]:
+    """Where the sentence names what `name` names: the name itself, or the
+    country it stands for however written."""
+    found = [(m.start(), m.end()) for m in re.finditer(re.escape(name.lower()), sentence.lower())]
+    if found:
+        return found
+    countries = countries_meant(name)
+    return [(start, end) for start, end, country in country_spans(sentence) if country in countries]
 
 
 def names_the_subject(question: Question, sentence: Candidate, source: Source) -> bool:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+from .terms import terms
+
 
 @dataclass(frozen=True)
 class _Tables:
@@ -125,3 +127,24 @@ def countries_acting(text: str) -> list[tuple[int, int, str]]:
         for start, end, country in country_spans(text)
         if not (country_of(words_of(text[start:end])) and _PLACE_BEFORE.search(text[:start]))
     ]
+
+
+COUNTRY_TERM = "country:"  # a country as one search term, however it is written
+
+
+def fold_countries(text: str) -> tuple[str, dict[str, str]]:
+    """The text with the countries it names as actors cut out, and each
+    one's term with the words that named it: ("Tallinn's defence ministry")
+    -> ("'s defence ministry", {"country:Estonia": "Tallinn"})."""
+    named: dict[str, str] = {}
+    for start, end, country in reversed(countries_acting(text)):
+        term = COUNTRY_TERM + country
+        named[term] = f"{text[start:end]} {named.get(term, '')}".strip()
+        text = f"{text[:start]} {text[end:]}"
+    return text, named
+
+
+@lru_cache(maxsize=4096)
+def terms_and_countries(text: str) -> frozenset[str]:
+    """A text's search terms and the countries it names, each as one term."""
+    return frozenset(terms(text)) | {COUNTRY_TERM + country for country in countries_meant(text)}
