@@ -629,8 +629,7 @@ COUNTRY_AID = {
     ),
     "tracker.txt": (
         "2025-06-10",
-        "Aid tracker\n\nDonors have allocated $9bn to the Baltic states, including $2bn provided by Norway to "
-        "Estonia.",
+        "Aid tracker\n\nDonors have allocated $9bn to the Baltic states, including $2bn provided by Norway to Estonia.",
     ),
     "marathon.txt": ("2025-06-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo."),
 }
