@@ -335,6 +335,11 @@ def test_a_file_from_the_users_disk_is_checked_then_kept_whole_in_uploads(tmp_pa
         refused = upload(name, body)
         assert refused.status_code == 400 and reason in refused.json()["detail"], (name, refused.text)
     assert sorted(p.name for p in (inbox / "uploads").iterdir()) == ["kharkiv (2).txt", "kharkiv.txt", "outside.md"]
+    # What a server that died mid-upload left is hidden from ingest, and cleared an hour on.
+    left = write(inbox / "uploads" / ".lost.txt.0a1b2c3d.part", "half a fi")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    upload("later.txt", b"Later\n\nA later file.")
+    assert not left.exists()
     closed = TestClient(create_app(Checker(store=tmp_path / "store"), IngestRoots([])))
     assert closed.post("/web/upload", params={"name": "a.txt"}, content=b"text").status_code == 403
 

@@ -13,6 +13,7 @@ import ipaddress
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -116,7 +117,11 @@ class IngestRoots:
 UPLOADS = "uploads"
 
 
+STALE_PART_SECONDS = 3600  # a partial upload this old was left by a server that died
+
+
 def _keep(folder: Path, name: str, raw: bytes) -> Path:
+    _clear_stale_parts(folder)
     stem, suffix = Path(name).stem, Path(name).suffix
     partial = folder / f".{name}.{secrets.token_hex(4)}.part"
     with open(partial, "wb") as out:
@@ -135,6 +140,15 @@ def _keep(folder: Path, name: str, raw: bytes) -> Path:
         raise InputError(f"{name}: too many files of that name in {folder}")
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _clear_stale_parts(folder: Path) -> None:
+    for partial in folder.glob(".*.part"):
+        try:
+            if time.time() - partial.stat().st_mtime > STALE_PART_SECONDS:
+                partial.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: it is hidden from ingest either way
 
 
 def is_loopback(host: str) -> bool:

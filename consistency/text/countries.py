@@ -29,15 +29,13 @@ from .terms import terms
 @dataclass(frozen=True)
 class _Tables:
     country_by_capital: dict[str, str]
-    names: frozenset[str]  # every country's name and other spellings
     country_by_demonym: dict[str, str]  # what its people are called ("kenyan")
-    country_by_name: dict[str, str]  # a spelling of four letters or more -> the country's name
+    country_by_name: dict[str, str]  # each spelling of four letters or more -> the country's name
 
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
     countries: dict[str, str] = {}
-    names: set[str] = set()
     by_name: dict[str, str] = {}
     demonyms: dict[str, tuple[float, str]] = {}
     for path in files("countryinfo").joinpath("data").iterdir():
@@ -48,10 +46,8 @@ def _tables() -> _Tables:
         except (OSError, ValueError):
             continue  # a damaged data file costs its one country, not the check
         spellings = [info.get("name"), info.get("nativeName"), *info.get("altSpellings", [])]
-        keys = [words_of(n) for n in spellings if isinstance(n, str) and len(n) > 3]
-        names.update(keys)
         if info.get("name"):
-            by_name.update((key, info["name"]) for key in keys)
+            by_name.update((words_of(n), info["name"]) for n in spellings if isinstance(n, str) and len(n) > 3)
         demonym = info.get("demonym")
         population = info.get("population") if isinstance(info.get("population"), int | float) else 0
         if isinstance(demonym, str) and info.get("name"):
@@ -66,7 +62,7 @@ def _tables() -> _Tables:
                 key = words_of(capital).removesuffix(" d c")  # "Washington D.C." is written "Washington"
                 countries[key] = info["name"]
     by_demonym = {key: country for key, (_, country) in demonyms.items()}
-    return _Tables(countries, frozenset(names), by_demonym, by_name)
+    return _Tables(countries, by_demonym, by_name)
 
 
 def words_of(name: str) -> str:
@@ -82,7 +78,7 @@ def country_of(capital_key: str) -> str | None:
 
 def is_country(key: str) -> bool:
     """Is this ("france", "united states") the name of a country?"""
-    return key in _tables().names
+    return key in _tables().country_by_name
 
 
 def is_demonym(key: str) -> bool:
