@@ -645,3 +645,21 @@ def test_a_sentence_naming_the_countries_otherwise_is_read_beside_one_in_the_que
     assert {r.source for r in answer.readings} == {"ministry", "tracker"}
     # Of the tracker's two sums, the one nearest the country asked about.
     assert [c.summary for c in answer.conflicts] == ["USD pledged: $2bn vs about $4bn"]
+
+
+RAID = {
+    "raid.txt": (
+        "2025-08-02",
+        "Night raid on Velmora\n\nThe overnight raid on Velmora killed 14 people and wounded 30, officials said. "
+        "Norland launched 120 drones in the raid.",
+    ),
+}
+
+
+def test_how_big_an_event_was_is_answered_by_what_made_it_up_not_by_what_it_did(tmp_path):
+    checker = corpus(tmp_path, RAID)
+    answer = checker.ask("How big was the overnight raid on Velmora?")
+    assert answer.status == "answered", answer.model_dump_json(indent=1)
+    assert "120 drones" in answer.answer and "14 people" not in answer.answer and "30" not in answer.answer
+    # Asked for the toll, the toll answers.
+    assert "14 people" in checker.ask("How many people did the overnight raid on Velmora kill?").answer

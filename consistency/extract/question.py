@@ -32,6 +32,7 @@ from ..text.lexicon import (
     PEOPLE_ADJECTIVES,
     ROLES,
     RUNNING_TOTAL_WORDS,
+    SIZE_QUESTION,
     is_human,
     is_plural,
     singular,
@@ -181,6 +182,11 @@ class Question(BaseModel):
     def event_terms(self) -> frozenset[str]:
         """The search terms of what the question says about the event."""
         return frozenset(terms(self.event_text))
+
+    @property
+    def asks_size(self) -> bool:
+        """How big an event was, naming nothing it counts ("how big was that strike")."""
+        return self.answer_type == "amount" and not self.names_a_measure and bool(SIZE_QUESTION.search(self.text))
 
     @property
     def wants_people(self) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from ..extract.question import Question
 from ..models import StatedClaim
 from ..text.countries import countries_meant
-from ..text.lexicon import QUALIFIERS, role_answers
+from ..text.lexicon import CONSEQUENCE_ROLES, QUALIFIERS, role_answers
 from .interface import Evidence
 
 SAME_THING = 0.55  # cosine of two phrases for one kind of thing, measured on short news phrases
@@ -72,6 +72,8 @@ def fits_the_measure(question: Question, claim: StatedClaim, evidence: Evidence,
     asked, when both say), else in a unit it asks for, else any amount."""
     quantity = claim.amount
     if question.role and quantity.role and not role_answers(question.role, quantity.role):
+        return False
+    if question.asks_size and quantity.role in CONSEQUENCE_ROLES:
         return False
     if question.counted and counts_it(question, claim, evidence, agreed):
         return True

@@ -138,6 +138,14 @@ ROLE_PATTERN = dict(ROLES)
 ROLE_INCLUDES: dict[str, frozenset[str]] = {"lost": frozenset({"killed", "injured"})}
 
 
+# What an event did rather than what it was made of: "how big was the strike"
+# is answered by what was launched, not by the toll; "how large was the
+# protest" by who marched, not by who was arrested.
+CONSEQUENCE_ROLES = frozenset({"killed", "injured", "lost", "captured", "freed", "arrested", "evacuated"})
+# A question asking an event's size, naming no thing or unit ("how big was it").
+SIZE_QUESTION = re.compile(r"\bhow (?:big|large|massive|heavy)\b|\b(?:size|scale|magnitude) of\b", re.I)
+
+
 def role_answers(asked: str, stated: str) -> bool:
     """Does a figure in the `stated` role answer a question asking `asked`?"""
     return asked == stated or stated in ROLE_INCLUDES.get(asked, frozenset())
