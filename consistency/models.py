@@ -274,6 +274,7 @@ class SourceInfo(BaseModel):
     published: str | None
     path: str
     chunks: int
+    claims: int | None = Field(default=None, description="claims read from it; unknown for stores written before 12-05")
 
 
 IngestOutcome = Literal["added", "updated", "moved", "duplicate", "unchanged", "failed"]

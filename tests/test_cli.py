@@ -418,7 +418,8 @@ def test_piped_tables_are_tab_separated_rows_without_a_header(corpus_store):
     stored = json.loads(run("sources", "--store", str(corpus_store), "--json").stdout)
     listed = run("sources", "--store", str(corpus_store))
     assert [line.split("\t") for line in listed.stdout.splitlines()] == [
-        [s["id"], s["title"], s["outlet"] or "", s["published"] or "", str(s["chunks"])] for s in stored
+        [s["id"], s["title"], s["outlet"] or "", s["published"] or "", str(s["chunks"]), str(s["claims"])]
+        for s in stored
     ]
     status = dict(line.split("\t") for line in run("status", "--store", str(corpus_store)).stdout.splitlines())
     assert status["sources"] == str(len(stored)) and status["llm"] == "none (extractive answers)"

@@ -27,6 +27,10 @@ def test_bundled_corpus_becomes_thirteen_sources_with_metadata(corpus_checker):
     assert infos["001_30b2e4f4dd567c59"].published == "2025-07"
     assert infos["002_d34c1c6bf8382799#8"].title == "Ukraine Reports Downing 48 Russian Drones"
     assert all(info.chunks > 0 for info in infos.values())
+    # Each source counts the claims read from it, and together they are the store's.
+    claims = [claim for claim, _ in corpus_checker.store.all_claims()]
+    assert {i: info.claims for i, info in infos.items()} == {i: sum(c.source_id == i for c in claims) for i in infos}
+    assert sum(info.claims or 0 for info in infos.values()) == corpus_checker.status().claims > 0
 
 
 def test_every_stored_passage_is_a_verbatim_slice_of_its_stored_source(corpus_checker):

@@ -292,6 +292,7 @@ def test_listed_and_uploaded_files_are_ingested_with_progress_and_markup_stays_t
         row = page.locator("#sources-result tr", has_text="<b>Drones</b> over Kharkiv")
         row.wait_for()
         assert row.locator("b").count() == 0  # shown as text, never run as markup
+        assert row.locator("td").nth(4).inner_text() == "1"  # its claims: "42 drones"
         titles = [s["title"] for s in httpx.get(server.url + "/sources").json()]
         assert "<b>Drones</b> over Kharkiv" in titles and "Another article" not in titles
         # A file from the user's own disk: uploaded, kept in the folder, ingested.

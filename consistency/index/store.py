@@ -51,6 +51,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,6 +417,7 @@ class Store:
                 published=meta.get("published") or None,
                 path=meta.get("path", ""),
                 chunks=int(meta.get("chunks", 0)),
+                claims=int(meta["claims"]) if "claims" in meta else None,
             )
             for source_id, meta in zip(got["ids"], got["metadatas"], strict=True)
         ]
@@ -857,6 +859,7 @@ class Store:
             for begin in range(0, len(fresh), _BATCH):
                 self.vectors.add(fresh[begin : begin + _BATCH])
             self._write_claims(claims, claim_vectors, path_of, {s.id: version_of(s.content_hash) for s in sources})
+            claimed = Counter(c.source_id for c in claims)
             if sources:  # the commit: from here on readers see the new version
                 self._sources.upsert(
                     ids=[s.id for s in sources],
@@ -864,7 +867,7 @@ class Store:
                     # Sources are fetched by id, never searched by vector:
                     # a placeholder saves embedding every title.
                     embeddings=[_PLACEHOLDER_VECTOR] * len(sources),
-                    metadatas=[_source_metadata(s, chunks[s.id]) for s in sources],
+                    metadatas=[_source_metadata(s, chunks[s.id], claimed.get(s.id, 0)) for s in sources],
                 )
             gone = [source_id for source_id in old_sources if source_id not in chunks]
             if gone:
@@ -1064,7 +1067,7 @@ def _passage_metadata(passage: Passage, path: str) -> dict:
     }
 
 
-def _source_metadata(source: Source, chunks: int) -> dict:
+def _source_metadata(source: Source, chunks: int, claims: int) -> dict:
     return {
         "title": source.title,
         "outlet": source.outlet or "",
@@ -1072,6 +1075,7 @@ def _source_metadata(source: Source, chunks: int) -> dict:
         "path": source.path,
         "content_hash": source.content_hash,
         "chunks": chunks,
+        "claims": claims,
     }
 
 

@@ -275,7 +275,7 @@ def sources(console: Console, infos: list[SourceInfo], notes: Console | None = N
         return
     if tsv:
         for info in infos:
-            row(console, info.id, info.title, info.outlet or "", info.published or "", info.chunks)
+            row(console, info.id, info.title, info.outlet or "", info.published or "", info.chunks, _known(info.claims))
         return
     table = Table(show_lines=False)
     table.add_column("id", no_wrap=True)
@@ -283,9 +283,15 @@ def sources(console: Console, infos: list[SourceInfo], notes: Console | None = N
     table.add_column("outlet", ratio=1, overflow="fold")
     table.add_column("published", no_wrap=True)
     table.add_column("chunks", justify="right")
+    table.add_column("claims", justify="right")
     for info in infos:
-        table.add_row(info.id, info.title, info.outlet or "", info.published or "", str(info.chunks))
+        cells = (info.id, info.title, info.outlet or "", info.published or "", str(info.chunks), _known(info.claims))
+        table.add_row(*cells)
     console.print(table)
+
+
+def _known(count: int | None) -> str:
+    return "?" if count is None else str(count)  # a store written before sources counted their claims
 
 
 def status(console: Console, result: StoreStatus, tsv: bool = False) -> None:

@@ -440,6 +440,7 @@ async function runSources() {
         el("td", {}, source.outlet || "unknown"),
         el("td", {}, source.published || "unknown"),
         el("td", {}, String(source.chunks)),
+        el("td", {}, source.claims === null ? "unknown" : String(source.claims)),
         el("td", {}, el("a", { href: `/?view=audit&source=${encodeURIComponent(source.id)}` }, "conflicts"), " · ", source.id),
       ),
     );
@@ -452,7 +453,7 @@ async function runSources() {
         el(
           "table",
           {},
-          el("thead", {}, el("tr", {}, ["Title", "Outlet", "Published", "Passages", "Id"].map((name) => el("th", { scope: "col" }, name)))),
+          el("thead", {}, el("tr", {}, ["Title", "Outlet", "Published", "Passages", "Claims", "Id"].map((name) => el("th", { scope: "col" }, name)))),
           el("tbody", {}, rows),
         ),
       ),
