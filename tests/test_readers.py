@@ -14,6 +14,7 @@ import pytest
 
 from consistency import Checker
 from consistency.extract.question import Question
+from consistency.models import Answer
 from consistency.reason.answer import ReadingAnswerer
 from consistency.reason.decide import _claimant_terms
 from consistency.reason.llm_reader import LLMReader
@@ -183,6 +184,14 @@ def read_with(checker: Checker, replies: list[dict], question: str):
     return answer, llm
 
 
+def one_reading(checker: Checker, question: str, answer: str, off: str = "") -> Answer:
+    """The answer when the LLM reads `answer` off the first sentence offered
+    to it that matches `off`."""
+    _, probe = read_with(checker, [], question)
+    number = int(re.findall(rf"^\[(\d+)\] {off}", probe.prompts[0], re.M)[0])
+    return read_with(checker, [{"answers": True, "sentences": [number], "answer": answer}], question)[0]
+
+
 def test_an_llm_reading_must_cite_offered_sentences_and_state_only_what_they_say(tmp_path):
     checker = corpus(tmp_path, ELECTION)
     question = "How many ballots were cast in the Lakeside mayoral election?"
@@ -340,11 +349,9 @@ HIRING = {
 def test_a_nationality_used_as_an_adjective_is_not_taken_for_a_name(tmp_path):
     checker = corpus(tmp_path, HIRING)
     question = "What firm hired the men from Kenya?"
-    _, probe = read_with(checker, [], question)
-    sentence = int(re.findall(r"^\[(\d+)\] .*Baxter", probe.prompts[0], re.M)[0])
-    adjective, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Kenyan"}], question)
+    adjective = one_reading(checker, question, "Kenyan", off=".*Baxter")
     assert "Kenyan" not in [r.answer for r in adjective.readings] and "describes a noun" in adjective.llm.note
-    named, _ = read_with(checker, [{"answers": True, "sentences": [sentence], "answer": "Baxter Logistics"}], question)
+    named = one_reading(checker, question, "Baxter Logistics", off=".*Baxter")
     assert [r.answer for r in named.readings if r.reader == "llm"] == ["Baxter Logistics"]
     # spaCy's small model tags some band names as peoples: only a people's
     # name (a country's demonym) is taken for a descriptor.
@@ -579,6 +586,15 @@ def test_the_longest_name_of_a_people_is_read():
     assert countries_meant("Kenyan runners in Nairobi") == {"Kenya"}
 
 
+def conflict_between(checker: Checker, question: str, sources: set[str]) -> Answer:
+    answer = checker.ask(question)
+    assert answer.status == "conflict", answer.model_dump_json(indent=1)
+    assert {r.source for r in answer.readings} == sources
+    return answer
+
+
+# The two capitals as words of a corpus, so that a question naming them weighs them.
+CAPITALS_AS_PLACES = ("2025-04-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo.")
 RELIEF = {
     "ministry.txt": (
         "2025-04-02",
@@ -588,17 +604,15 @@ RELIEF = {
         "2025-04-02",
         "Relief convoy\n\nNorwegian officials said 55 field hospitals went to the Estonian authorities.",
     ),
-    "marathon.txt": ("2025-04-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo."),
+    "marathon.txt": CAPITALS_AS_PLACES,
 }
 
 
 def test_countries_named_by_their_capitals_in_the_question_are_found_under_their_names(tmp_path):
     # Neither source writes "Oslo" or "Tallinn": the governments the question
     # names by their capitals are "Norway" and "the Estonian authorities" there.
-    checker = corpus(tmp_path, RELIEF)
-    answer = checker.ask("How many field hospitals has Oslo sent to Tallinn?")
-    assert answer.status == "conflict", answer.model_dump_json(indent=1)
-    assert {r.source for r in answer.readings} == {"ministry", "agency"}
+    asked = "How many field hospitals has Oslo sent to Tallinn?"
+    conflict_between(corpus(tmp_path, RELIEF), asked, {"ministry", "agency"})
 
 
 FRONT = {
@@ -613,11 +627,8 @@ FRONT = {
 def test_whose_things_are_counted_does_not_decide_what_kind_of_thing_they_are(tmp_path):
     # "Estonian counter-offensives" is closer to "several Estonian brigades"
     # than to "12 counterattacks" only by the people they share.
-    checker = corpus(tmp_path, FRONT)
     question = "How many Estonian counter-offensives did Norland say it repulsed near Narva?"
-    _, probe = read_with(checker, [], question)
-    number = int(re.findall(r"^\[(\d+)\]", probe.prompts[0], re.M)[0])
-    answer, _ = read_with(checker, [{"answers": True, "sentences": [number], "answer": "12 counterattacks"}], question)
+    answer = one_reading(corpus(tmp_path, FRONT), question, "12 counterattacks")
     assert answer.status == "answered", answer.model_dump_json(indent=1)
     assert "12 counterattacks" in answer.answer
 
@@ -631,7 +642,7 @@ COUNTRY_AID = {
         "2025-06-10",
         "Aid tracker\n\nDonors have allocated $9bn to the Baltic states, including $2bn provided by Norway to Estonia.",
     ),
-    "marathon.txt": ("2025-06-01", "City marathon\n\nThe Tallinn marathon drew 12,000 runners, many from Oslo."),
+    "marathon.txt": CAPITALS_AS_PLACES,
 }
 
 
@@ -639,10 +650,8 @@ def test_a_sentence_naming_the_countries_otherwise_is_read_beside_one_in_the_que
     # The tracker's sentence shares no word with the question: only its
     # countries, named otherwise. It must still rank among those read, and
     # its figure for the country asked about be told from the other.
-    checker = corpus(tmp_path, COUNTRY_AID)
-    answer = checker.ask("What is the total value of Norwegian assistance to Tallinn since 2022?")
-    assert answer.status == "conflict", answer.model_dump_json(indent=1)
-    assert {r.source for r in answer.readings} == {"ministry", "tracker"}
+    asked = "What is the total value of Norwegian assistance to Tallinn since 2022?"
+    answer = conflict_between(corpus(tmp_path, COUNTRY_AID), asked, {"ministry", "tracker"})
     # Of the tracker's two sums, the one nearest the country asked about.
     assert [c.summary for c in answer.conflicts] == ["USD pledged: $2bn vs about $4bn"]
 
