@@ -114,9 +114,7 @@ class IngestRoots:
         return checker.ingest(self.resolve(paths), within=self.folders, **callbacks)
 
 
-UPLOADS = "uploads"
-
-
+UPLOADS = "uploads"  # inside the first allowed folder: where files sent from a client's disk are kept
 STALE_PART_SECONDS = 3600  # a partial upload this old was left by a server that died
 
 
