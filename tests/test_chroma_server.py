@@ -77,3 +77,29 @@ def test_unreachable_chroma_server_is_one_clear_line():
     with pytest.raises(StoreError, match=r"cannot open the store at http://127\.0\.0\.1:") as error:
         Checker(chroma_url=f"http://127.0.0.1:{free_port()}").sources()
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_a_server_readers_lexical_index_is_kept_for_its_state_and_built_again_after_an_ingest(
+    tmp_path, chroma_url, monkeypatch
+):
+    monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path / "cache"))
+    kept = tmp_path / "cache" / "lexical"
+    writer = Checker(chroma_url=chroma_url)
+    assert writer.ingest([write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)]).ok
+    first = Checker(chroma_url=chroma_url)
+    assert first.ask("How many drones were launched at Kharkiv?").status == "answered"
+    revision = first.store.revision()
+    (saved,) = kept.iterdir()
+    assert saved.name.endswith(f"-{revision}")
+    # The next process on this machine loads it rather than reading every passage again.
+    loaded = Checker(chroma_url=chroma_url).store.saved_lexical(revision)
+    assert loaded is not None and [p.id for p in loaded.passages] == [p.id for p in first.store.all_passages()]
+    # Another worker's ingest changes the server's state: the kept index is not trusted for it.
+    other = "Odesa port\n\nTwo grain silos were hit in the port of Odesa on Tuesday, officials said.\n"
+    assert Checker(chroma_url=chroma_url).ingest([write(tmp_path / "docs" / "odesa.txt", other)]).ok
+    later = Checker(chroma_url=chroma_url)
+    assert later.store.saved_lexical(later.store.revision()) is None
+    assert later.ask("How many grain silos were hit in the port of Odesa?").status == "answered"
+    (saved,) = kept.iterdir()  # the older state's copy is gone
+    assert saved.name.endswith(f"-{later.store.revision()}")

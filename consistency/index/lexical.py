@@ -5,7 +5,9 @@ dense vectors blur.
 Building it means reading every passage from Chroma and tokenising it: a
 few seconds at tens of thousands of passages, which a one-shot `consistency
 ask` would pay every time. So the writer of an embedded store saves it
-beside the state it describes (store.py), and a reader loads that copy.
+beside the state it describes (store.py), and a reader loads that copy; a
+reader of a Chroma server keeps the one it built in the local cache, under
+the server's state.
 """
 
 from __future__ import annotations

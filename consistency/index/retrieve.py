@@ -41,7 +41,10 @@ class Retriever:
         with self._lexical_lock:
             if self._lexical is None or revision != self._lexical_revision:
                 saved = self.store.saved_lexical(revision)
-                self._lexical = saved or LexicalIndex(self.store.all_passages())
+                if saved is None:
+                    saved = LexicalIndex(self.store.all_passages())
+                    self.store.keep_lexical(revision, saved)
+                self._lexical = saved
                 self._lexical_revision = revision
             return self._lexical
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import hashlib
 import json
 import logging
 import shutil
@@ -60,6 +61,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from ..config import cache_dir
 from ..errors import StoreError
 from ..models import Filters, Mention, Passage, Source, SourceInfo, StatedClaim, StoreProblem
 from ..text.dates import date_bounds
@@ -797,16 +799,45 @@ class Store:
 
     @_one_folder
     def saved_lexical(self, revision: str) -> LexicalIndex | None:
-        """The lexical index a writer saved for this state of the store, or
-        None (a Chroma server, a store written before, an interrupted
-        writer, a damaged copy): then the caller builds it."""
+        """The lexical index saved for this state of the store: by its writer,
+        in the folder it describes, or, for a Chroma server, by a reader in
+        the local cache (`keep_lexical`). None when there is none (a store
+        written before, an interrupted writer, a damaged copy): then the
+        caller builds it."""
         database = self._folder().database
-        if database is None:
+        folder = database.parent / f"{_LEXICAL}{revision}" if database else self._cached_lexical(revision)
+        if folder is None:
             return None
         try:
-            return LexicalIndex.load(database.parent / f"{_LEXICAL}{revision}")
+            return LexicalIndex.load(folder)
         except (OSError, ValueError, KeyError):
             return None
+
+    def keep_lexical(self, revision: str, index: LexicalIndex) -> None:
+        """Keeps the index a reader of a Chroma server built, in the local
+        cache under the server's state, so that the next process on this
+        machine loads it instead of reading every passage over the network;
+        another state (after any ingest, by any worker) is built again. An
+        embedded store's writer saves its own: nothing to do."""
+        target = self._cached_lexical(revision)
+        if target is None or target.exists():
+            return
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+        try:
+            index.save(partial)
+            partial.rename(target)  # whole or not at all; a racing reader's copy may win
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)
+            return
+        for older in target.parent.glob(f"{target.name.rsplit('-', 1)[0]}-*"):
+            if older != target:
+                shutil.rmtree(older, ignore_errors=True)
+
+    def _cached_lexical(self, revision: str) -> Path | None:
+        if self.backend != "http":
+            return None
+        server = hashlib.sha256(self.location.encode()).hexdigest()[:16]
+        return cache_dir() / "lexical" / f"{server}-{revision}"
 
     def _discard(self) -> None:
         draft, self._draft = self._draft, None
