@@ -672,3 +672,22 @@ def test_how_big_an_event_was_is_answered_by_what_made_it_up_not_by_what_it_did(
     assert "120 drones" in answer.answer and "14 people" not in answer.answer and "30" not in answer.answer
     # Asked for the toll, the toll answers.
     assert "14 people" in checker.ask("How many people did the overnight raid on Velmora kill?").answer
+
+
+NAMESAKES = {
+    "chess.txt": (
+        "2024-02-01",
+        "Mara Velm\n\nMara Velm is associated with the sport of chess: the grandmaster won the Norland Open "
+        "in 2019 and the Velmora Cup in 2021.",
+    ),
+    "rowing.txt": ("2024-02-03", "Rowing profile\n\nMara Velm, a rower from Lakeside, has won two national titles."),
+}
+
+
+def test_each_source_about_a_shared_name_is_read_even_when_another_matches_the_question_better(tmp_path):
+    # Two people called Mara Velm: the rower's sentence shares few words with the
+    # question, far fewer than the chess player's, and is an answer too.
+    checker = corpus(tmp_path, NAMESAKES)
+    _, probe = read_with(checker, [], "What sport is Mara Velm associated with?")
+    assert len(probe.prompts) == 2, probe.prompts
+    assert any("a rower from Lakeside" in prompt for prompt in probe.prompts)

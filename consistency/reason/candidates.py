@@ -21,6 +21,7 @@ PER_SOURCE = 4
 PER_STANCE = 2  # a yes-or-no question's sentences per source and stance
 MIN_SCORE = 0.25  # below this a sentence shares too little with the question to be read
 KEEP_RELATIVE = 0.6  # of the best sentence's score
+SOURCE_FLOOR = 0.4  # a source's best sentence this relevant is read whatever the others score
 
 
 def select(
@@ -65,6 +66,7 @@ def select(
             continue
         chosen.setdefault(sentence.source_id, []).append(sentence)
         taken[quota] = taken.get(quota, 0) + 1
+    _each_sources_best(typed, chosen)
     groups = []
     number = 0
     for source_id, sentences in chosen.items():
@@ -95,6 +97,19 @@ def _of_the_time(question: Question, evidence: Evidence, sentence: ScoredSentenc
     if fits_the_time(question, evidence.sources[sentence.source_id].published):
         return True
     return any(fits_the_time(question, date.iso) for date in find_date_values(_text(evidence, sentence)))
+
+
+def _each_sources_best(typed: list[ScoredSentence], chosen: dict[str, list[ScoredSentence]]) -> None:
+    """A source whose best sentence ranks under the floor, set by another
+    source's sentence, is still read by that sentence when it is relevant
+    in itself: sources about different things that share a name (a hockey
+    player and an umpire) score unlike each other, and the lower one's
+    answer is an answer too."""
+    for sentence in typed:
+        if len(chosen) >= MAX_SOURCES or sentence.score < SOURCE_FLOOR:
+            return
+        if sentence.source_id not in chosen:
+            chosen[sentence.source_id] = [sentence]
 
 
 def holds_the_type(question: Question, text: str, has_amount: bool, mentions: list[Mention]) -> bool:
