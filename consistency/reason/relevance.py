@@ -9,7 +9,7 @@ import re
 from ..extract.quantities import find_quantities
 from ..extract.question import Question
 from ..models import Source, StatedClaim
-from ..text.countries import terms_and_countries
+from ..text.countries import article_terms_and_countries, terms_and_countries
 from ..text.dates import MONTH_WORDS, date_bounds, day_number
 from ..text.lexicon import INSTRUCTION
 from ..text.sentences import sentence_before, sentence_spans
@@ -85,7 +85,7 @@ def event_coverage(weights: dict[str, float], sentence: str, start: int, source:
     present = terms_and_countries(sentence)
     before = sentence_before(source.text, start)
     nearby = (terms_and_countries(before) | terms_and_countries(source.title)) - present
-    article = terms_and_countries(source.text) - present - nearby
+    article = article_terms_and_countries(source.text) - present - nearby
     covered = sum(w for t, w in weights.items() if t in present)
     covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in nearby)
     covered += ARTICLE_WEIGHT * sum(w for t, w in weights.items() if t in article)

@@ -91,10 +91,6 @@ def _without_whose(phrase: str) -> str:
     return " ".join(words) or phrase
 
 
-def _phrase(claim: StatedClaim) -> str:
-    return _without_whose(thing_phrase(claim))
-
-
 def thing_phrase(claim: StatedClaim) -> str:
     """The words of an amount that name its things ("539 locally built
     drones" -> "locally built drones")."""
@@ -115,13 +111,14 @@ def _by_meaning(question: Question, numeric: list[StatedClaim], evidence: Eviden
     # A figure is as close as its phrase or its bare noun ("Swiss-made trucks",
     # "truck"), and the nouns compete: the closest kind of thing, not the
     # closest wording of it, is what the question counts.
-    texts = list(dict.fromkeys([_phrase(c) for c in counted] + [t for c in counted for t in c.amount.things]))
+    phrases = {c.id: _without_whose(thing_phrase(c)) for c in counted}
+    texts = list(dict.fromkeys([*phrases.values()] + [t for c in counted for t in c.amount.things]))
     vectors = evidence.embedder.embed(texts)
     asked = evidence.embedder.embed_one(_without_whose(question.counted_phrase))
     similarity = {text: float(s) for text, s in zip(texts, np.asarray(vectors @ asked), strict=True)}
     by_thing: dict[str, float] = {}
     for claim in counted:
-        sureness = max([similarity[_phrase(claim)], *(similarity[t] for t in claim.amount.things)])
+        sureness = max([similarity[phrases[claim.id]], *(similarity[t] for t in claim.amount.things)])
         for thing in claim.amount.things:
             by_thing[thing] = max(by_thing.get(thing, 0.0), sureness)
     best = max(by_thing.values())

@@ -142,5 +142,12 @@ def fold_countries(text: str) -> tuple[str, dict[str, str]]:
 
 @lru_cache(maxsize=4096)
 def terms_and_countries(text: str) -> frozenset[str]:
-    """A text's search terms and the countries it names, each as one term."""
+    """A sentence's or title's search terms and the countries it names, each as one term."""
     return frozenset(terms(text)) | {COUNTRY_TERM + country for country in countries_meant(text)}
+
+
+@lru_cache(maxsize=256)
+def article_terms_and_countries(text: str) -> frozenset[str]:
+    """The same for a whole article: a cache of its own, smaller, so that
+    articles (large) do not crowd out the sentences asked about again and again."""
+    return terms_and_countries.__wrapped__(text)
