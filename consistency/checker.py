@@ -30,6 +30,7 @@ from .index.embed import MODEL_NAME, MiniLM, shared_model
 from .index.retrieve import Retriever
 from .index.store import Store, file_id
 from .ingest.pipeline import IngestPipeline
+from .ingest.shard import Shard
 from .llm.backends import LLM, LLMUnavailable, TokenCallback, open_llm, resolve_backend
 from .llm.writer import write_answer
 from .models import (
@@ -127,6 +128,7 @@ class Checker:
         wait: float | None = None,
         on_wait: Callable[[str], None] | None = None,
         within: list[Path] | None = None,
+        shard: str | None = None,
     ) -> IngestReport:
         """Add or update files and folders. Unchanged files are skipped,
         changed ones replace their old passages; a bad file fails alone.
@@ -136,12 +138,17 @@ class Checker:
         processes: another waits (`on_wait` hears so) up to `wait` seconds
         (None: until the other is done), then fails with a StoreError.
         `within`: folders every file found must resolve into (a server's
-        --allow-ingest); a symlink out of them fails alone."""
+        --allow-ingest); a symlink out of them fails alone. `shard` ("K/N"):
+        this worker's share of the files, when N workers ingest the same
+        paths into one Chroma server at once (each with its own K)."""
+        share = Shard.parse(shard) if shard else None
+        if share and self.store.backend != "http":
+            raise InputError("--shard splits files between workers of one Chroma server (--chroma-url)")
         pipeline = IngestPipeline(
             self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb
         )
         with self._ingest_lock, self.store.writing(wait, on_wait):
-            return pipeline.run(paths, on_start=on_start, on_file=on_file, within=within)
+            return pipeline.run(paths, on_start=on_start, on_file=on_file, within=within, shard=share)
 
     def _extractor(self, extract: str, on_passage: Callable[[], None] | None) -> ClaimExtractor:
         if extract == "rules":

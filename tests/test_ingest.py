@@ -243,3 +243,29 @@ def test_remove_forgets_sources_by_id_file_or_folder_and_refuses_what_is_not_sto
 
 
 PLACES = ["Kharkiv", "Lviv", "Odesa", "Dnipro"]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_split_the_files_so_that_each_is_read_once_and_namesakes_and_copies_stay_together(tmp_path, workers):
+    from consistency.ingest.files import find_files
+    from consistency.ingest.shard import Shard
+
+    for number in range(20):
+        write(tmp_path / "a" / f"story_{number}.txt", f"Story {number}\n\nBody {number}.\n")
+        write(tmp_path / "b" / f"story_{number}.txt", f"Other story {number}\n\nBody {number}.\n")  # same id
+        write(tmp_path / f"copy_{number}.txt", f"Other story {number}\n\nBody {number}.\n")  # same text
+    candidates = list(find_files([tmp_path]))
+    shares = [{c.path for c in Shard(k, workers).select(candidates, 5.0)} for k in range(1, workers + 1)]
+    assert sorted(p for share in shares for p in share) == sorted(c.path for c in candidates)
+    assert all(shares)
+    for number in range(20):
+        together = {tmp_path / d / f"story_{number}.txt" for d in "ab"} | {tmp_path / f"copy_{number}.txt"}
+        assert sum(together <= share for share in shares) == 1
+
+
+@pytest.mark.parametrize("written", ["0/2", "3/2", "1-2", "x/y", "1/0"])
+def test_a_shard_not_written_as_k_of_n_is_refused(written):
+    from consistency.ingest.shard import Shard
+
+    with pytest.raises(InputError, match="K/N"):
+        Shard.parse(written)

@@ -21,7 +21,10 @@ update touches from its first write to its last; while one stands (an
 update under way, or one a crash cut short), or when one ran during a read
 (the revision changed), readers keep only passages and claims of the
 version each source record names, and the next writer first removes what
-the interrupted one left (`finish_interrupted`).
+the interrupted one left (`finish_interrupted`). Several ingest workers may
+write to one server at once (`ingest --shard K/N`: disjoint files): each
+keeps its own journal entry, stamped at every batch, and a worker clears
+another's only once it is too old to belong to a live writer.
 
 Damage that no crash of ours leaves is checked too. Chroma keeps vectors in
 HNSW files beside its SQLite records; when those files are lost it rebuilds
@@ -75,7 +78,10 @@ META = "consistency_meta"
 _COSINE = {"hnsw:space": "cosine"}
 _BATCH = 1000
 _PLACEHOLDER_VECTOR = [1.0, 0.0]
-_PENDING = "pending"  # the journal's id in the meta collection
+_PENDING = "pending"  # the journal's id in the meta collection (a server's writers: "pending:<writer>")
+# A server's writer rewrites its journal entry at every batch, which takes
+# seconds; an entry this old belongs to a writer that died.
+WRITER_LEASE_SECONDS = 600.0
 _PAGE = 5000  # records read at a time
 # Vectors read before the first search: the oldest records (a lost HNSW file
 # takes those with it) and the newest.
@@ -216,6 +222,9 @@ class Store:
         self._index_checked = False
         self._draft: _Folder | None = None
         self._writer: int | None = None  # the thread inside writing()
+        # An embedded store has one writer at a time (its lock); a server may
+        # have several ingest workers, each with its own journal entry.
+        self._journal_id = f"{_PENDING}:{uuid.uuid4().hex[:12]}" if chroma_url else _PENDING
         self._retired: list[_Folder] = []
         self._switch = threading.RLock()
         self._local = threading.local()
@@ -367,10 +376,22 @@ class Store:
         """Whether an update stands, and the revision (every commit changes
         it): read before and after a read, they tell whether an update ran
         during it."""
+        journal, revision = self._journal_and_revision()
+        return bool(journal), revision
+
+    def _journal_and_revision(self) -> tuple[dict[str, tuple[list[str], float]], str]:
+        """Each journal entry's files and when it was written, and the
+        revision: the meta collection holds only these, so one read."""
         with _store_errors("read", self.location, self._database):
-            got = self._meta.get(ids=[_PENDING, "revision"], include=["documents"])
-        documents = dict(zip(got["ids"], got["documents"], strict=True))
-        return _PENDING in documents, documents.get("revision", "empty")
+            got = self._meta.get(include=["documents", "metadatas"])
+        journal: dict[str, tuple[list[str], float]] = {}
+        revision = "empty"
+        for entry, document, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            if entry == "revision":
+                revision = document
+            elif entry == _PENDING or entry.startswith(f"{_PENDING}:"):
+                journal[entry] = (json.loads(document), float((meta or {}).get("time", 0.0)))
+        return journal, revision
 
     def _committed_since(self, before: tuple[bool, str]) -> dict[str, str] | None:
         """The version each source's passages and claims must carry to be
@@ -390,10 +411,9 @@ class Store:
 
     @_one_folder
     def pending_paths(self) -> list[str]:
-        """The files of an update not yet finished (under way, or cut short)."""
-        with _store_errors("read", self.location, self._database):
-            got = self._meta.get(ids=[_PENDING], include=["documents"])
-        return json.loads(got["documents"][0]) if got["ids"] else []
+        """The files of updates not yet finished (under way, or cut short)."""
+        journal, _ = self._journal_and_revision()
+        return sorted({path for paths, _ in journal.values() for path in paths})
 
     @_one_folder
     def revision(self) -> str:
@@ -905,7 +925,7 @@ class Store:
                 self._sources.delete(ids=gone)
             self._bump_revision()
             self._delete_stale(paths, keep_passages={p.id for p in passages}, keep_claims={c.id for c in claims})
-            self._meta.delete(ids=[_PENDING])
+            self._meta.delete(ids=[self._journal_id])
             self._bump_revision()
         self._checkpoint()
 
@@ -913,18 +933,27 @@ class Store:
         """Removes what an update cut short left behind (passages and claims
         of a version no source record names) and closes its journal; returns
         the files it touched, which the next ingest reads again if changed.
-        Only a writer may call it (ingest holds the store's write lock)."""
-        paths = self.pending_paths()
-        if not paths:
+        Only a writer may call it (ingest holds the store's write lock). A
+        server's other workers' entries are theirs while they are fresh:
+        only one older than WRITER_LEASE_SECONDS is a dead writer's."""
+        journal, _ = self._journal_and_revision()
+        now = time.time()
+        abandoned = [
+            entry
+            for entry, (_, written) in journal.items()
+            if self.backend != "http" or entry in (_PENDING, self._journal_id) or now - written > WRITER_LEASE_SECONDS
+        ]
+        paths = sorted({path for entry in abandoned for path in journal[entry][0]})
+        if not abandoned:
             return []
         self._write_into()
         with _store_errors("write", self.location, self._database):
-            got = self._sources.get(where={"path": {"$in": paths}}, include=["metadatas"])
+            got = self._sources.get(where={"path": {"$in": paths}}, include=["metadatas"]) if paths else _NOTHING
             versions = {
                 i: version_of(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)
             }
             for collection, version in ((self._passages, _passage_meta_version), (self._claims, _claim_meta_version)):
-                found = collection.get(where={"path": {"$in": paths}}, include=["metadatas"])
+                found = collection.get(where={"path": {"$in": paths}}, include=["metadatas"]) if paths else _NOTHING
                 stale = [
                     i
                     for i, m in zip(found["ids"], found["metadatas"], strict=True)
@@ -932,15 +961,23 @@ class Store:
                 ]
                 for begin in range(0, len(stale), _BATCH):
                     collection.delete(ids=stale[begin : begin + _BATCH])
-            self._meta.delete(ids=[_PENDING])
+            self._meta.delete(ids=abandoned)
             self._bump_revision()
         return paths
 
     def _journal(self, paths: list[str]) -> None:
         """Names the files an update touches, before its first write (with
-        those of an earlier unfinished one, which this update must not hide)."""
-        touched = sorted(set(self.pending_paths()) | set(paths))
-        self._meta.upsert(ids=[_PENDING], documents=[json.dumps(touched)], embeddings=[[0.0]])
+        those of this writer's earlier unfinished one, which this update
+        must not hide), and when: a server's workers tell a dead writer's
+        entry by its age."""
+        journal, _ = self._journal_and_revision()
+        touched = sorted(set(journal.get(self._journal_id, ([], 0.0))[0]) | set(paths))
+        self._meta.upsert(
+            ids=[self._journal_id],
+            documents=[json.dumps(touched)],
+            embeddings=[[0.0]],
+            metadatas=[{"time": time.time()}],
+        )
 
     def _write_claims(
         self, claims: list[StatedClaim], vectors: np.ndarray, path_of: dict[str, str], versions: dict[str, str]

@@ -7,6 +7,7 @@ so that one bad file fails alone.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,11 @@ def find_files(paths: list[Path]) -> Iterator[FileCandidate]:
                     yield FileCandidate(child, explicit=False)
         else:
             yield FileCandidate(path, explicit=True)
+
+
+def readable_id(path: Path) -> str:
+    """The source id a file's name gives, before any clash is resolved."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-") or "source"
 
 
 def file_hash(raw: bytes) -> str:

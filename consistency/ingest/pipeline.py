@@ -18,7 +18,6 @@ what every run shares.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,9 @@ from ..extract.interface import ClaimExtractor
 from ..extract.mentions import MentionReader
 from ..index.store import Store, StoreBatch
 from ..models import FileResult, IngestReport, Passage, StatedClaim
-from .files import FileCandidate, file_hash, find_files, read_bytes
+from .files import FileCandidate, file_hash, find_files, read_bytes, readable_id
 from .read import ReadFile, read_file
+from .shard import Shard
 
 BATCH_PASSAGES = 512
 
@@ -72,20 +72,29 @@ class IngestPipeline:
         on_start: Callable[[int], None] | None = None,
         on_file: FileCallback | None = None,
         within: list[Path] | None = None,
+        shard: Shard | None = None,
     ) -> IngestReport:
         """Add or update the files and folders at `paths`. `on_start` gets the
         number of files found, `on_file` each file's result as it is known.
         `within`: folders every file found must resolve into (symlinks
-        followed); one that leads out fails alone."""
-        return _IngestRun(self, on_file, within).run([Path(path) for path in paths], on_start)
+        followed); one that leads out fails alone. `shard`: this worker's
+        share of the files, when several ingest into one server."""
+        return _IngestRun(self, on_file, within, shard).run([Path(path) for path in paths], on_start)
 
 
 class _IngestRun:
     """One ingest: what the store held when it began, the ids taken so far,
     the batch being filled and the report."""
 
-    def __init__(self, pipeline: IngestPipeline, on_file: FileCallback | None, within: list[Path] | None = None):
+    def __init__(
+        self,
+        pipeline: IngestPipeline,
+        on_file: FileCallback | None,
+        within: list[Path] | None = None,
+        shard: Shard | None = None,
+    ):
         self.pipeline = pipeline
+        self.shard = shard
         self.on_file = on_file
         self.within = [folder.resolve() for folder in within] if within is not None else None
         self.report = IngestReport()
@@ -95,6 +104,8 @@ class _IngestRun:
 
     def run(self, paths: list[Path], on_start: Callable[[int], None] | None) -> IngestReport:
         candidates, missing = _candidates(paths)
+        if self.shard is not None:
+            candidates = self.shard.select(candidates, self.pipeline.max_file_mb)
         if on_start:
             on_start(len(candidates) + len(missing))
         for result in missing:
@@ -221,7 +232,7 @@ def _base_id(path: Path, resolved: str, previous: dict[str, str], taken: dict[st
     name is stored already (then a short hash of the path is added)."""
     if previous:
         return next(iter(previous)).split("#", 1)[0]
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-") or "source"
+    base = readable_id(path)
     clash = any(taken.get(i, resolved) != resolved for i in (base, f"{base}#1"))
     return f"{base}-{hashlib.sha1(resolved.encode()).hexdigest()[:6]}" if clash else base
 

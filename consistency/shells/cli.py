@@ -335,6 +335,16 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Be the K-th of N ingest workers writing to one Chroma server at once (--chroma-url): "
+            "each takes its own share of the same files.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Add articles to the store. Unchanged files are skipped; changed files replace their old passages."""
@@ -350,6 +360,7 @@ def ingest(
             extract=extract,
             wait=wait,
             on_wait=lambda note: err.print(note, highlight=False, soft_wrap=True),
+            shard=shard,
             **callbacks,
         )
     if json:
