@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from consistency import Checker
+from consistency import Checker, StoreError
 from consistency.index.generations import live_folder
 from consistency.index.store import CLAIMS, PASSAGES, Store
+from consistency.ingest import pipeline
 from consistency.shells.native_stderr import RustPanicReports
 
 from .conftest import write
@@ -100,6 +101,67 @@ def test_an_update_cut_short_is_invisible_and_the_next_ingest_finishes_it(tmp_pa
     assert [f.outcome for f in reopened.ingest([folder]).files] == ["updated"] * FILES
     assert reopened.verify().ok and reopened.status().needs_repair is None
     assert "2 of the count" in reopened.store.all_passages()[0].text
+
+
+class FailingSecondWrite(Store):
+    """A store whose second batch fails to write (a full disk, a server gone)."""
+
+    writes = 0
+
+    def _write_claims(self, *args, **kwargs):
+        type(self).writes += 1
+        if type(self).writes == 2:
+            raise StoreError("cannot write to the store: disk full")
+        super()._write_claims(*args, **kwargs)
+
+
+def writing_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("ingest-write")]
+
+
+@pytest.mark.slow
+def test_a_batch_that_fails_to_write_on_its_own_thread_fails_the_ingest_and_keeps_the_store_as_it_was(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "BATCH_PASSAGES", 1)  # a file a batch: one written while the next embeds
+    folder, store_path = tmp_path / "docs", tmp_path / "store"
+    write_version(folder, 1)
+    checker = Checker(store=store_path)
+    assert checker.ingest([folder]).ok
+    write_version(folder, 2)
+    failing = Checker(store=store_path)
+    failing.store = FailingSecondWrite(store_path)
+    with pytest.raises(StoreError, match="disk full"):
+        failing.ingest([folder])
+    failing.store.close()
+    assert writing_threads() == []
+    reopened = Checker(store=store_path)
+    assert reopened.verify().ok
+    assert all("1 of the count" in p.text for p in reopened.store.all_passages() if "of the count" in p.text)
+
+
+@pytest.mark.slow
+def test_an_interruption_while_a_batch_writes_on_its_own_thread_waits_for_it_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "BATCH_PASSAGES", 1)
+    folder, store_path = tmp_path / "docs", tmp_path / "store"
+    write_version(folder, 1)
+    checker = Checker(store=store_path)
+    embed, calls = checker.model.embed, []
+
+    def interrupted_embed(texts):
+        calls.append(len(texts))
+        if len(calls) == 3:  # Ctrl-C while the second file is written
+            raise KeyboardInterrupt
+        return embed(texts)
+
+    monkeypatch.setattr(checker.model, "embed", interrupted_embed)
+    with pytest.raises(KeyboardInterrupt):
+        checker.ingest([folder])
+    assert writing_threads() == []
+    checker.store.close()
+    reopened = Checker(store=store_path)
+    assert reopened.verify().ok and reopened.status().needs_repair is None
+    assert len(reopened.sources()) == 2  # both files written before the interruption, whole
 
 
 class PausingStore(Store):

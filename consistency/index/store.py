@@ -221,7 +221,7 @@ class Store:
         self._generations = Generations(self._path) if self._path else None
         self._index_checked = False
         self._draft: _Folder | None = None
-        self._writer: int | None = None  # the thread inside writing()
+        self._writers: set[int] = set()  # the thread inside writing(), and one it lends the write to
         # An embedded store has one writer at a time (its lock); a server may
         # have several ingest workers, each with its own journal entry.
         self._journal_id = f"{_PENDING}:{uuid.uuid4().hex[:12]}" if chroma_url else _PENDING
@@ -291,7 +291,7 @@ class Store:
         it has written, else the one its read began with, else the live
         one, which a long-lived store (a server's) follows to the folder a
         writer in another process named last."""
-        if self._draft is not None and threading.get_ident() == self._writer:
+        if self._draft is not None and self._is_writer():
             return self._draft
         held = getattr(self._local, "folder", None)
         if held is not None:
@@ -324,7 +324,7 @@ class Store:
             return
         with self._switch:
             stamp = self._generations.stamp()
-            if stamp == self._stamp or self._writer == threading.get_ident():
+            if stamp == self._stamp or self._is_writer():
                 return
             with _store_errors("open", self.location):
                 name, pin = self._generations.pin_live()
@@ -754,7 +754,7 @@ class Store:
         with open(self._path / "write.lock", "a+") as handle:
             _lock(handle, self.location, wait, on_wait)
             self._follow()
-            self._writer = threading.get_ident()
+            self._writers = {threading.get_ident()}
             try:
                 with _store_errors("write", self.location):
                     self._generations.sweep()
@@ -770,15 +770,34 @@ class Store:
                     raise
                 self._publish()
             finally:
-                self._writer = None
+                self._writers = set()
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _is_writer(self) -> bool:
+        return threading.get_ident() in self._writers
+
+    @contextlib.contextmanager
+    def lent_to_this_thread(self) -> Iterator[None]:
+        """This thread writes for the one inside writing(), which waits for
+        it before it leaves (ingest writes a batch on a thread of its own
+        while it embeds the next). A Chroma server needs no lending."""
+        if self._generations is None or self._is_writer():
+            yield
+            return
+        if not self._writers:
+            raise RuntimeError("only a writer inside Store.writing() can lend it")
+        self._writers = self._writers | {threading.get_ident()}
+        try:
+            yield
+        finally:
+            self._writers = self._writers - {threading.get_ident()}
 
     def _write_into(self) -> None:
         """Before a write: the draft folder, copied from the live one the
         first time (a writer that finds nothing to change copies nothing)."""
         if self._generations is None or self._draft is not None:
             return
-        if self._writer != threading.get_ident():
+        if not self._is_writer():
             raise RuntimeError("an embedded store is written only inside Store.writing()")
         with _store_errors("write", self.location, self._live.database):
             name = self._generations.copy(self._live.name or LEGACY)
