@@ -269,3 +269,26 @@ def test_a_shard_not_written_as_k_of_n_is_refused(written):
 
     with pytest.raises(InputError, match="K/N"):
         Shard.parse(written)
+
+
+def test_one_metadata_json_for_a_large_folder_is_parsed_once_and_again_when_it_changes(tmp_path, monkeypatch):
+    from consistency.ingest import read
+
+    names = [f"note_{number:02d}.txt" for number in range(30)]
+    for number, name in enumerate(names):
+        write(tmp_path / name, f"Note {number}\\n\\nThe council met {number + 2} times.\\n")
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(json.dumps({name: {"outlet": "Gazette"} for name in names}), encoding="utf-8")
+    parsed = []
+    monkeypatch.setattr(read.json, "loads", lambda text: parsed.append(1) or json.JSONDecoder().decode(text))
+    assert all(read.folder_metadata(tmp_path).get(name) == {"outlet": "Gazette"} for name in names)
+    assert len(parsed) == 1
+    metadata.write_text(json.dumps({name: {"outlet": "Herald"} for name in names}), encoding="utf-8")
+    assert read.folder_metadata(tmp_path)[names[0]] == {"outlet": "Herald"} and len(parsed) == 2
+
+
+def test_a_metadata_json_that_is_not_an_object_fails_its_files_with_one_line(tmp_path, empty_checker):
+    write(tmp_path / "note.txt", "Note\n\nThe council met twice.\n")
+    write(tmp_path / "metadata.json", "[1, 2]")
+    (result,) = empty_checker.ingest([tmp_path]).files
+    assert result.outcome == "failed" and "metadata.json: expected an object" in (result.error or "")

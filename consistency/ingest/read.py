@@ -7,6 +7,7 @@ extractor it was given.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,14 +36,28 @@ class ReadFile:
 
 
 def folder_metadata(folder: Path) -> dict[str, dict]:
-    """Per-file title/outlet/published from a metadata.json beside the files."""
+    """Per-file title/outlet/published from a metadata.json beside the files.
+    An archive's folder may hold tens of thousands of files and one
+    metadata.json for all: it is parsed once, not once per file, and again
+    only when it changes."""
     meta_path = folder / METADATA_FILE
+    try:
+        stat = meta_path.stat()
+    except OSError:
+        return {}
     if not meta_path.is_file():
         return {}
+    return _parsed_metadata(meta_path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_metadata(meta_path: Path, mtime_ns: int, size: int) -> dict[str, dict]:
     try:
         data = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise InputError(f"{meta_path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{meta_path}: expected an object of file names, found {type(data).__name__}")
     return {name: fields for name, fields in data.items() if isinstance(fields, dict)}
 
 
