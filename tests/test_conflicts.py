@@ -380,3 +380,74 @@ def test_consistent_but_different_figures_are_reported_as_varying_estimates(tmp_
     answer = checker.ask("How many North Korean troops are deployed in Russia?")
     assert answer.status == "answered" and answer.conflicts == []
     assert "Estimates vary" in answer.answer and "More than 10,000" in answer.answer and "About 11,000" in answer.answer
+
+
+# ---- the same words about another subject ---------------------------------
+
+TOWNS = ["Velmora", "Norland", "Ostrava", "Tallinn", "Bergen", "Tromso"]
+
+
+def town_report(town: str, lead: str) -> str:
+    return (
+        f"Storm in {town}\n\nSchools in {town} moved lessons online for two days after the storm. "
+        f"The clean-up in {town} was led by {lead}, the head of the local rescue service."
+    )
+
+
+def test_the_same_statement_about_other_places_is_not_a_conflict_but_another_name_for_one_place_is(tmp_path):
+    articles = {f"{town.lower()}.txt": ("", town_report(town, "Mara Lindqvist")) for town in TOWNS}
+    articles["velmora-2.txt"] = ("", town_report("Velmora", "Oren Falk"))
+    report = corpus(tmp_path, articles).audit()
+    (conflict,) = [c for c in report.conflicts if c.kind == "entity"]
+    assert {side.value for side in conflict.sides} == {"Mara Lindqvist", "Oren Falk"}
+    assert not any(town in c.summary.split(":")[-1] for c in report.conflicts for town in TOWNS)
+
+
+def test_statements_meet_only_through_a_value_they_share(tmp_path, monkeypatch):
+    """A template repeated about many places costs a pass, not a
+    comparison of every pair."""
+    from consistency.reason import audit
+
+    places = [f"{town} {n}" for n in range(8) for town in TOWNS]
+    articles = {f"{place}.txt": ("", town_report(place, "Mara Lindqvist")) for place in places}
+    checker = corpus(tmp_path, articles)
+    compared = []
+    monkeypatch.setattr(audit, "_jaccard", lambda a, b: compared.append(1) or len(a & b) / max(len(a | b), 1))
+    assert audit.restated_with_other_values(checker.store.all_passages()) == []
+    assert len(compared) < len(articles)  # every pair would be 48 * 47 / 2 = 1,128 per statement
+
+
+def convoy(town: str, trucks: int) -> str:
+    return (
+        f"Storm relief for {town}\n\nA convoy of {trucks} trucks carrying food reached {town} on the following day. "
+        f"Officials in {town} said more help would come."
+    )
+
+
+def test_the_audit_does_not_set_against_each_other_sources_that_tell_of_other_towns(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "velmora.txt": ("", convoy("Velmora", 58)),
+            "norland.txt": ("", convoy("Norland", 5)),
+            "velmora-wire.txt": ("", convoy("Velmora", 12)),
+        },
+    )
+    (conflict,) = checker.audit().conflicts
+    assert {side.value for side in conflict.sides} == {"58 trucks", "12 trucks"}
+
+
+def test_a_place_does_not_run_across_lines():
+    from consistency.extract.claims import find_places
+
+    assert find_places("Storm in Velmora\n\nRussia said nothing. Help reached the port of Norland Bay.") == {
+        "velmora",
+        "norland bay",
+    }
+
+
+def test_a_name_read_by_the_recogniser_does_not_run_across_lines(tmp_path):
+    checker = corpus(tmp_path, {f"t{n}.txt": ("", town_report(f"Ostrava {n}", "Mara Lindqvist")) for n in range(3)})
+    mentions = [m for p in checker.store.all_passages() for m in p.mentions]
+    assert mentions and not any("\n" in m.text for m in mentions)
+    assert any(m.text == "Ostrava 0" for m in mentions)

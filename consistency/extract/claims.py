@@ -91,7 +91,7 @@ _PLACE = re.compile(
     # an event named with its place: "the attack on X", "the siege of X"
     r"|(?:attacks?|strikes?|raids?|assaults?|bombardment|offensive) on"
     r"|(?:shelling|bombing|siege|capture|fall|liberation) of)\s+(?:the\s+)?"
-    r"((?:[A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?)(?:’s|'s)?"
+    r"((?:[A-Z][\w-]+)(?:[ ][A-Z][\w-]+)?)(?:’s|'s)?"  # a name does not run across lines
     r"|((?:[A-Z][\w-]+))(?:’s|'s)?\s+(?:region|city|oblast|province|district|port|county|state)\b"
 )
 _NOT_PLACES = frozenset(MONTH_NAMES.split("|")) | frozenset(

@@ -69,7 +69,9 @@ def _mentions(doc: Any) -> list[Mention]:
         kind = _KINDS.get(entity.label_)
         if kind is None:
             continue
-        text = entity.text.strip()
+        # The recogniser sometimes runs a title's last name into the next
+        # paragraph ("Storm in X\n\nSchools"): a name does not cross a line.
+        text = entity.text.strip().split("\n", 1)[0].strip()
         if kind == "date":
             dates = find_date_values(text)
             if not dates:

@@ -8,16 +8,18 @@ corpus instead of comparing every claim with every other.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
 
 import numpy as np
 
 from ..extract.claims import find_claimant, group_keys
 from ..index.store import Store
 from ..models import AuditReport, Mention, Passage, StatedClaim
+from ..text.countries import is_country
 from ..text.dates import WrittenDate
 from ..text.names import same_value
 from ..text.sentences import sentence_spans
@@ -68,7 +70,22 @@ def candidate_pairs(store: Store, claim_set: ClaimSet) -> list[tuple[StatedClaim
                 pairs.setdefault(frozenset((a.id, b.id)), (a, b))
     large = [c for group in members.values() if len(group) > SMALL_GROUP for c in group]
     pairs.update(_neighbour_pairs(store, claim_set, list({c.id: c for c in large}.values())))
-    return list(pairs.values())
+    return [(a, b) for a, b in pairs.values() if not _told_of_other_places(a, b)]
+
+
+def _told_of_other_places(a: StatedClaim, b: StatedClaim) -> bool:
+    """Two sources that name places and none in common tell of two places:
+    across a whole archive, "58 trucks reached X" and "5 trucks reached Y"
+    are two convoys, though neither sentence names its place the way a
+    claim's place is read. (A question's own sources are about one thing,
+    so ask does not need this.) Two countries, or two sets of towns, with
+    none in common are two places; a country against towns tells nothing."""
+    mine, theirs = set(a.source_places), set(b.source_places)
+    if not (mine and theirs) or mine & theirs:
+        return False
+    # A country one names may hold the other's towns: then nothing is told.
+    countries = [any(is_country(place) for place in places) for places in (mine, theirs)]
+    return countries[0] == countries[1]
 
 
 def _neighbour_pairs(
@@ -107,24 +124,43 @@ class _Statement:
 
 
 def restated_with_other_values(passages: list[Passage]) -> list[Disagreement]:
-    """Sources that make the same statement with another date or name ("X
-    was founded in 1856" / "X was founded in 1900"; "directed by A" /
-    "directed by B"): found by their sentences' words once the values are
-    taken out, compared by code."""
-    statements = _statements(passages)
-    by_terms: dict[tuple[str, ...], list[_Statement]] = defaultdict(list)
-    for statement in statements:
-        by_terms[tuple(sorted(statement.rest))[:3]].append(statement)
-    found: list[Disagreement] = []
-    seen: set[frozenset[tuple[str, int]]] = set()
-    for group in by_terms.values():
-        for a, b in combinations(group, 2):
-            key = frozenset({(a.source_id, a.start), (b.source_id, b.start)})
-            if a.source_id == b.source_id or key in seen or _jaccard(a.rest, b.rest) < SAME_STATEMENT:
+    """Sources that make the same statement about the same subject with
+    another date or name ("X was founded in 1856" / "X was founded in
+    1900"; "the clean-up in X was led by A" / "by B"): their sentences'
+    words agree once the values are taken out, every other value is the
+    same, and one differs, compared by code. The name a source is about
+    (in its title, or the one it names most) is where the statement is
+    made, not what it says: "Schools in X closed" and "Schools in Y
+    closed", in articles about X and Y, do not conflict. Statements meet
+    only through the values they share, and only where their values
+    differ, so an archive repeating one template about thousands of places
+    costs a pass over it, not a comparison of every pair."""
+    groups: dict[tuple, dict[str, list[tuple[_Statement, Mention]]]] = defaultdict(lambda: defaultdict(list))
+    for statement in _statements(passages):
+        for kind, mentions in statement.values.items():
+            (value,) = mentions if len(mentions) == 1 else (None,)  # several of one kind: which answers is unclear
+            if value is None or (kind != "date" and _in_title(value, statement.title)):
                 continue
-            seen.add(key)
-            found.extend(_other_values(a, b))
+            others = frozenset((k, m.key) for k, ms in statement.values.items() if k != kind for m in ms)
+            # A date alone is what the sentence says of a subject in its words
+            # ("Harbor Mills was founded in 1856", where no name was read); a
+            # name alone may be the subject itself.
+            if others or kind == "date":
+                key = (tuple(sorted(statement.rest))[:3], kind, others)
+                groups[key][value.key].append((statement, value))
+    found: list[Disagreement] = []
+    for (_, kind, _), by_value in groups.items():
+        for one, other in combinations(by_value.values(), 2):
+            for (a, x), (b, y) in product(one, other):
+                same_statement = a.source_id != b.source_id and _jaccard(a.rest, b.rest) >= SAME_STATEMENT
+                if same_statement and not _compatible(kind, x, y):
+                    found.append(_value_conflict(kind, (a, x), (b, y)))
     return found
+
+
+def _in_title(mention: Mention, title: str) -> bool:
+    """Whether the source's title names it (however the recogniser cut the name)."""
+    return re.search(rf"(?<!\w){re.escape(mention.text.casefold())}(?!\w)", title.casefold()) is not None
 
 
 def _statements(passages: list[Passage]) -> list[_Statement]:
@@ -154,21 +190,10 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
 
 
-def _other_values(a: _Statement, b: _Statement) -> list[Disagreement]:
-    """A value of one kind that one statement gives where the other gives a
-    different one of that kind (and no value of the same kind in common)."""
-    found = []
-    for kind in set(a.values) & set(b.values):
-        mine, theirs = a.values[kind], b.values[kind]
-        if len(mine) != 1 or len(theirs) != 1:
-            continue  # several names of one kind: which answers which is not clear
-        x, y = mine[0], theirs[0]
-        if _compatible(kind, x, y):
-            continue
-        measure = f"{'date' if kind == 'date' else kind} in “{_shorten(a.text)}”"
-        claims = [_value_claim(s, m, kind, measure) for s, m in ((a, x), (b, y))]
-        found.append(value_conflict(claims[0].kind, measure, [[claims[0]], [claims[1]]]))
-    return found
+def _value_conflict(kind: str, *sides: tuple[_Statement, Mention]) -> Disagreement:
+    measure = f"{'date' if kind == 'date' else kind} in “{_shorten(sides[0][0].text)}”"
+    claims = [_value_claim(statement, mention, kind, measure) for statement, mention in sides]
+    return value_conflict(claims[0].kind, measure, [[claim] for claim in claims])
 
 
 def _compatible(kind: str, x: Mention, y: Mention) -> bool:
