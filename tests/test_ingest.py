@@ -28,7 +28,7 @@ def test_bundled_corpus_becomes_thirteen_sources_with_metadata(corpus_checker):
     assert infos["002_d34c1c6bf8382799#8"].title == "Ukraine Reports Downing 48 Russian Drones"
     assert all(info.chunks > 0 for info in infos.values())
     # Each source counts the claims read from it, and together they are the store's.
-    claims = [claim for claim, _ in corpus_checker.store.all_claims()]
+    claims = [claim for page in corpus_checker.store.claim_pages() for claim in page]
     assert {i: info.claims for i, info in infos.items()} == {i: sum(c.source_id == i for c in claims) for i in infos}
     assert sum(info.claims or 0 for info in infos.values()) == corpus_checker.status().claims > 0
 

@@ -477,18 +477,22 @@ class Store:
     @_one_folder
     def all_passages(self) -> list[Passage]:
         """Every passage (text and span, no vectors), for the lexical index."""
-        before = self._marks()
-        total = self.counts()[1]
-        passages: list[Passage] = []
+        return [passage for page in self.passage_pages() for passage in page]
+
+    def passage_pages(self) -> Iterator[list[Passage]]:
+        """Every passage, a page at a time, so that a pass over a large store
+        holds one page (the audit). Each page shows one version of each
+        source; call inside `reading()` for one folder from start to end."""
         with _store_errors("read", self.location, self._database):
-            for offset in range(0, total, 5000):
-                got = self._passages.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-                passages.extend(
-                    passage_from_metadata(i, d, m)
+            for offset in range(0, self.counts()[1], _PAGE):
+                before = self._marks()
+                got = self._passages.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+                committed = self._committed_since(before)
+                yield [
+                    passage
                     for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-                )
-        committed = self._committed_since(before)
-        return [p for p in passages if _seen(committed, p.source_id, passage_version(p.id))]
+                    if _seen(committed, (passage := passage_from_metadata(i, d, m)).source_id, passage_version(i))
+                ]
 
     @_one_folder
     def passage_ids(self, filters: Filters) -> set[str]:
@@ -1039,23 +1043,30 @@ class Store:
             if _seen(committed, m["source_id"], _claim_meta_version(i, m))
         ]
 
-    @_one_folder
-    def all_claims(self) -> list[tuple[StatedClaim, np.ndarray]]:
-        """Every claim with its context vector, for the corpus-wide audit."""
-        read: list[tuple[str, dict, np.ndarray]] = []
+    def claim_pages(self) -> Iterator[list[StatedClaim]]:
+        """Every claim without its vector, a page at a time (the audit keeps
+        the claims, which are small, and fetches vectors as it needs them).
+        Call inside `reading()` for one folder from start to end."""
         self._require_index()
-        before = self._marks()
         with _store_errors("read", self.location, self._database):
-            total = self._claims.count()
-            for offset in range(0, total, 5000):
-                got = self._claims.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
-                read.extend(zip(got["ids"], got["metadatas"], got["embeddings"], strict=True))
-        committed = self._committed_since(before)
-        return [
-            (_claim(m), np.asarray(e, dtype=np.float32))
-            for i, m, e in read
-            if _seen(committed, m["source_id"], _claim_meta_version(i, m))
-        ]
+            for offset in range(0, self._claims.count(), _PAGE):
+                before = self._marks()
+                got = self._claims.get(include=["metadatas"], limit=_PAGE, offset=offset)
+                committed = self._committed_since(before)
+                yield [
+                    _claim(m)
+                    for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                    if _seen(committed, m["source_id"], _claim_meta_version(i, m))
+                ]
+
+    @_one_folder
+    def claim_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The context vectors of these claims."""
+        if not ids:
+            return {}
+        with _store_errors("read", self.location, self._database):
+            got = self._claims.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     @_one_folder
     def claim_neighbours(self, vectors: np.ndarray, k: int) -> list[list[str]]:

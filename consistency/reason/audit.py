@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations, islice, product
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from ..text.names import same_value
 from ..text.sentences import sentence_spans
 from ..text.terms import terms
 from .citations import Citations, conflict_sentences
-from .conflicts import find_conflicts, rank, value_conflict
+from .conflicts import collect_conflicts, rank, settle, value_conflict
 from .interface import ClaimComparator, ClaimSet, Disagreement
 
 # Nearest claims looked at per claim, over all groups: a claim's own group
@@ -34,13 +36,20 @@ from .interface import ClaimComparator, ClaimSet, Disagreement
 NEIGHBOURS = 30
 SMALL_GROUP = 60
 BATCH = 512
+PAIRS_AT_ONCE = 20_000  # candidate pairs compared, and their vectors held, at a time
+_T = TypeVar("_T")
 
 
 def audit(store: Store, comparator: ClaimComparator, limit: int | None = None) -> AuditReport:
+    """Call inside `store.reading()`. Holds every claim's record (small) but
+    neither their vectors nor the passages: vectors are read for a batch of
+    candidate pairs at a time, and the passages a page at a time."""
     started = time.perf_counter()
-    claim_set = ClaimSet.of(store.all_claims())
-    disagreements = find_conflicts(claim_set, candidate_pairs(store, claim_set), comparator)
-    disagreements = rank(disagreements + restated_with_other_values(store.all_passages()))
+    claim_set = ClaimSet([claim for page in store.claim_pages() for claim in page])
+    found: dict[frozenset[str], Disagreement] = {}
+    for pairs in batched(candidate_pairs(store, claim_set.claims), PAIRS_AT_ONCE):
+        _compare(store, claim_set, pairs, comparator, found)
+    disagreements = rank(settle(found) + restated_with_other_values(store.passage_pages))
     total = len(disagreements)
     if limit is not None:
         disagreements = disagreements[:limit]
@@ -56,21 +65,52 @@ def audit(store: Store, comparator: ClaimComparator, limit: int | None = None) -
     )
 
 
-def candidate_pairs(store: Store, claim_set: ClaimSet) -> list[tuple[StatedClaim, StatedClaim]]:
+def batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _compare(
+    store: Store,
+    claim_set: ClaimSet,
+    pairs: list[tuple[StatedClaim, StatedClaim]],
+    comparator: ClaimComparator,
+    found: dict[frozenset[str], Disagreement],
+) -> None:
+    """Compares the pairs in two steps: first as if their contexts were
+    alike (a claim set without vectors says so), which every rule but the
+    last can settle; then the pairs that would disagree, with their real
+    vectors, read for them alone and let go afterwards."""
+    likely = [(a, b) for a, b in pairs if comparator.compare(a, b, claim_set).disagreement is not None]
+    claim_set.vectors = store.claim_vectors(sorted({c.id for pair in likely for c in pair}))
+    try:
+        collect_conflicts(claim_set, likely, comparator, found)
+    finally:
+        claim_set.vectors = {}
+
+
+def candidate_pairs(store: Store, claims: list[StatedClaim]) -> Iterator[tuple[StatedClaim, StatedClaim]]:
     """Every pair inside a small group; nearest neighbours inside a large
-    one. Each claim costs at most SMALL_GROUP comparisons either way."""
+    one. Each claim costs at most SMALL_GROUP comparisons either way. Made
+    as they are compared, not gathered first: a large store has millions."""
+    keys = {c.id: frozenset(group_keys(c)) for c in claims}
     members: dict[str, list[StatedClaim]] = defaultdict(list)
-    for claim in claim_set.claims:
-        for key in group_keys(claim):
+    for claim in claims:
+        for key in keys[claim.id]:
             members[key].append(claim)
-    pairs: dict[frozenset[str], tuple[StatedClaim, StatedClaim]] = {}
-    for group in members.values():
+    for key, group in members.items():
         if len(group) <= SMALL_GROUP:
             for a, b in combinations(group, 2):
-                pairs.setdefault(frozenset((a.id, b.id)), (a, b))
-    large = [c for group in members.values() if len(group) > SMALL_GROUP for c in group]
-    pairs.update(_neighbour_pairs(store, claim_set, list({c.id: c for c in large}.values())))
-    return [(a, b) for a, b in pairs.values() if not _told_of_other_places(a, b)]
+                # a pair in several small groups is made in the first of them
+                if min(keys[a.id] & keys[b.id]) == key and not _told_of_other_places(a, b):
+                    yield a, b
+    large = list({c.id: c for group in members.values() if len(group) > SMALL_GROUP for c in group}.values())
+    by_id = {c.id: c for c in claims}
+    for begin in range(0, len(large), BATCH):
+        for a, b in _neighbour_pairs(store, large[begin : begin + BATCH], by_id, keys):
+            if not _told_of_other_places(a, b):
+                yield a, b
 
 
 def _told_of_other_places(a: StatedClaim, b: StatedClaim) -> bool:
@@ -89,20 +129,21 @@ def _told_of_other_places(a: StatedClaim, b: StatedClaim) -> bool:
 
 
 def _neighbour_pairs(
-    store: Store, claim_set: ClaimSet, claims: list[StatedClaim]
-) -> dict[frozenset[str], tuple[StatedClaim, StatedClaim]]:
-    by_id = {c.id: c for c in claim_set.claims}
-    groups = {c.id: set(group_keys(c)) for c in claim_set.claims}
+    store: Store, batch: list[StatedClaim], by_id: dict[str, StatedClaim], keys: dict[str, frozenset[str]]
+) -> list[tuple[StatedClaim, StatedClaim]]:
+    """Each claim of the batch with its nearest claims of a group it is in."""
+    vectors = store.claim_vectors([c.id for c in batch])
+    batch = [c for c in batch if c.id in vectors]
+    if not batch:
+        return []
     pairs: dict[frozenset[str], tuple[StatedClaim, StatedClaim]] = {}
-    for begin in range(0, len(claims), BATCH):
-        batch = claims[begin : begin + BATCH]
-        vectors = np.stack([claim_set.vectors[c.id] for c in batch])
-        for claim, neighbour_ids in zip(batch, store.claim_neighbours(vectors, NEIGHBOURS), strict=True):
-            for other_id in neighbour_ids:
-                other = by_id.get(other_id)
-                if other is not None and other_id != claim.id and groups[claim.id] & groups[other_id]:
-                    pairs.setdefault(frozenset((claim.id, other_id)), (claim, other))
-    return pairs
+    near = store.claim_neighbours(np.stack([vectors[c.id] for c in batch]), NEIGHBOURS)
+    for claim, neighbour_ids in zip(batch, near, strict=True):
+        for other_id in neighbour_ids:
+            other = by_id.get(other_id)
+            if other is not None and other_id != claim.id and keys[claim.id] & keys[other_id]:
+                pairs.setdefault(frozenset((claim.id, other_id)), (claim, other))
+    return list(pairs.values())
 
 
 # ---- the same sentence, another value ----------------------------------------
@@ -123,30 +164,30 @@ class _Statement:
     rest: frozenset[str]
 
 
-def restated_with_other_values(passages: list[Passage]) -> list[Disagreement]:
+def restated_with_other_values(pages: Callable[[], Iterable[list[Passage]]]) -> list[Disagreement]:
     """Sources that make the same statement about the same subject with
     another date or name ("X was founded in 1856" / "X was founded in
     1900"; "the clean-up in X was led by A" / "by B"): their sentences'
     words agree once the values are taken out, every other value is the
-    same, and one differs, compared by code. The name a source is about
-    (in its title, or the one it names most) is where the statement is
-    made, not what it says: "Schools in X closed" and "Schools in Y
-    closed", in articles about X and Y, do not conflict. Statements meet
-    only through the values they share, and only where their values
-    differ, so an archive repeating one template about thousands of places
-    costs a pass over it, not a comparison of every pair."""
+    same, and one differs, compared by code. A name in the source's title is
+    what the source is about, where the statement is made, not what it
+    says: "Schools in X closed" and "Schools in Y closed", in articles about
+    X and Y, do not conflict. Statements meet only through the values they
+    share, and only where their values differ, so an archive repeating one
+    template about thousands of places costs a pass over it, not a
+    comparison of every pair. `pages` gives the passages a page at a time,
+    twice: the first pass finds the groups whose values differ, the second
+    keeps only their statements."""
+    values_by_group: dict[int, set[str]] = defaultdict(set)
+    for statement in _statements_of(pages()):
+        for key, value in _group_keys(statement):
+            values_by_group[hash(key)].add(value.key)
+    disputed = {group for group, values in values_by_group.items() if len(values) > 1}
+    del values_by_group
     groups: dict[tuple, dict[str, list[tuple[_Statement, Mention]]]] = defaultdict(lambda: defaultdict(list))
-    for statement in _statements(passages):
-        for kind, mentions in statement.values.items():
-            (value,) = mentions if len(mentions) == 1 else (None,)  # several of one kind: which answers is unclear
-            if value is None or (kind != "date" and _in_title(value, statement.title)):
-                continue
-            others = frozenset((k, m.key) for k, ms in statement.values.items() if k != kind for m in ms)
-            # A date alone is what the sentence says of a subject in its words
-            # ("Harbor Mills was founded in 1856", where no name was read); a
-            # name alone may be the subject itself.
-            if others or kind == "date":
-                key = (tuple(sorted(statement.rest))[:3], kind, others)
+    for statement in _statements_of(pages()):
+        for key, value in _group_keys(statement):
+            if hash(key) in disputed:
                 groups[key][value.key].append((statement, value))
     found: list[Disagreement] = []
     for (_, kind, _), by_value in groups.items():
@@ -156,6 +197,26 @@ def restated_with_other_values(passages: list[Passage]) -> list[Disagreement]:
                 if same_statement and not _compatible(kind, x, y):
                     found.append(_value_conflict(kind, (a, x), (b, y)))
     return found
+
+
+def _statements_of(pages: Iterable[list[Passage]]) -> Iterator[_Statement]:
+    for page in pages:
+        yield from _statements(page)
+
+
+def _group_keys(statement: _Statement) -> Iterator[tuple[tuple, Mention]]:
+    """For each value the statement could dispute, the group of statements
+    it is compared within: the same first words and every other value the same."""
+    for kind, mentions in statement.values.items():
+        (value,) = mentions if len(mentions) == 1 else (None,)  # several of one kind: which answers is unclear
+        if value is None or (kind != "date" and _in_title(value, statement.title)):
+            continue
+        others = frozenset((k, m.key) for k, ms in statement.values.items() if k != kind for m in ms)
+        # A date alone is what the sentence says of a subject in its words
+        # ("Harbor Mills was founded in 1856", where no name was read); a
+        # name alone may be the subject itself.
+        if others or kind == "date":
+            yield (tuple(sorted(statement.rest))[:3], kind, others), value
 
 
 def _in_title(mention: Mention, title: str) -> bool:

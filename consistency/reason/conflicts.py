@@ -56,13 +56,28 @@ def find_conflicts(
 ) -> list[Disagreement]:
     """Conflicts among the claims (all pairs, or the candidate pairs given),
     most severe first, each pair of claims reported once."""
-    comparator = comparator or RuleComparator()
-    candidates = pairs if pairs is not None else combinations(claim_set.claims, 2)
     found: dict[frozenset[str], Disagreement] = {}
-    for a, b in candidates:
+    candidates = pairs if pairs is not None else combinations(claim_set.claims, 2)
+    collect_conflicts(claim_set, candidates, comparator or RuleComparator(), found)
+    return settle(found)
+
+
+def collect_conflicts(
+    claim_set: ClaimSet,
+    pairs: Iterable[tuple[StatedClaim, StatedClaim]],
+    comparator: ClaimComparator,
+    found: dict[frozenset[str], Disagreement],
+) -> None:
+    """Adds to `found` each pair's disagreement not found before (a pass
+    over a large store collects in parts, then settles once)."""
+    for a, b in pairs:
         disagreement = comparator.compare(a, b, claim_set).disagreement
         if disagreement is not None and disagreement.key() not in found:
             found[disagreement.key()] = disagreement
+
+
+def settle(found: dict[frozenset[str], Disagreement]) -> list[Disagreement]:
+    """The disagreements collected, merged and ranked, most severe first."""
     numeric = [d for d in found.values() if d.kind == "numeric"]
     qualitative = _merge_qualitative([d for d in found.values() if d.kind in VALUE_KINDS])
     return rank(_drop_redundant(numeric) + qualitative)
