@@ -148,7 +148,13 @@ class Checker:
             self.store, self.model, self._extractor(extract, on_passage), self.settings.max_file_mb
         )
         with self._ingest_lock, self.store.writing(wait, on_wait):
-            return pipeline.run(paths, on_start=on_start, on_file=on_file, within=within, shard=share)
+            report = pipeline.run(paths, on_start=on_start, on_file=on_file, within=within, shard=share)
+        if self.store.backend == "http" and report.changed and not self.store.pending_paths():
+            # The last of a server's workers to finish keeps the lexical index
+            # of the state it leaves, so that no reader on this machine builds
+            # it (an embedded store's writer saves its own as it publishes).
+            self.retriever.lexical()
+        return report
 
     def _extractor(self, extract: str, on_passage: Callable[[], None] | None) -> ClaimExtractor:
         if extract == "rules":

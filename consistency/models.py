@@ -300,6 +300,11 @@ class IngestReport(BaseModel):
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def changed(self) -> bool:
+        """Whether the ingest wrote anything to the store."""
+        return any(f.outcome in ("added", "updated", "moved") for f in self.files)
+
     def count(self, outcome: IngestOutcome) -> int:
         return sum(1 for f in self.files if f.outcome == outcome)
 

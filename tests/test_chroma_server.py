@@ -95,6 +95,9 @@ def test_a_server_readers_lexical_index_is_kept_for_its_state_and_built_again_af
     kept = tmp_path / "cache" / "lexical"
     writer = Checker(chroma_url=chroma_url)
     assert writer.ingest([write(tmp_path / "docs" / "kharkiv.txt", ARTICLE)]).ok
+    # The writer, the last to finish, kept the index of the state it left.
+    assert [p.name.rsplit("-", 1)[1] for p in kept.iterdir()] == [writer.store.revision()]
+    shutil.rmtree(kept)  # as if the writer had run on another machine: the first reader builds it
     first = Checker(chroma_url=chroma_url)
     assert first.ask("How many drones were launched at Kharkiv?").status == "answered"
     revision = first.store.revision()
@@ -103,9 +106,12 @@ def test_a_server_readers_lexical_index_is_kept_for_its_state_and_built_again_af
     # The next process on this machine loads it rather than reading every passage again.
     loaded = Checker(chroma_url=chroma_url).store.saved_lexical(revision)
     assert loaded is not None and [p.id for p in loaded.passages] == [p.id for p in first.store.all_passages()]
-    # Another worker's ingest changes the server's state: the kept index is not trusted for it.
+    # Another worker's ingest, on another machine, changes the server's state:
+    # the kept index is not trusted for it.
     other = "Odesa port\n\nTwo grain silos were hit in the port of Odesa on Tuesday, officials said.\n"
+    monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path / "another-machine"))
     assert Checker(chroma_url=chroma_url).ingest([write(tmp_path / "docs" / "odesa.txt", other)]).ok
+    monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path / "cache"))
     later = Checker(chroma_url=chroma_url)
     assert later.store.saved_lexical(later.store.revision()) is None
     assert later.ask("How many grain silos were hit in the port of Odesa?").status == "answered"
