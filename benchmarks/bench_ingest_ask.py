@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from consistency import Checker
-from consistency.config import DEFAULT_MAX_FILE_MB, bundled_path
+from consistency.config import DEFAULT_MAX_FILE_MB, LLMSettings, Settings, bundled_path
 from consistency.index.embed import MiniLM
 from consistency.ingest.files import find_files
 from consistency.ingest.read import read_file
@@ -349,7 +349,7 @@ def start_up(store: Path, model: TimedMiniLM) -> tuple[Checker, float]:
     measure steady work rather than one-time imports."""
     start = time.perf_counter()
     model.embed(["warm-up"])
-    checker = Checker(store=store, model=model)
+    checker = Checker(settings=without_llm(store), model=model)
     _ = checker.store.vectors  # opens Chroma and imports llama-index (the first write would)
     return checker, time.perf_counter() - start
 
@@ -379,18 +379,30 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def machine() -> dict:
+NO_LLM = "none (--llm none: the typed reader, whatever models the venv holds)"
+
+
+def machine(llm_backend: str = NO_LLM) -> dict:
+    """What a figure depends on: the machine, its load, the commit and the LLM backend."""
     return {
         "cores": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "code": code_version(),
+        "llm_backend": llm_backend,
     }
 
 
+def without_llm(store: Path) -> Settings:
+    """Settings that pin the typed reader: in a venv with a local model,
+    `Checker` would otherwise pick it (backend auto) and time the LLM."""
+    return Settings.from_env(store).model_copy(update={"llm": LLMSettings.from_env(backend="none")})
+
+
 def code_version() -> str:
-    """The commit measured, and whether the product code had uncommitted changes."""
+    """The commit measured, and whether the product code had uncommitted
+    changes (CONSISTENCY_BENCH_COMMIT names it when run from a copy without git)."""
 
     def git(*args: str) -> str:
         return subprocess.run(
@@ -401,7 +413,7 @@ def code_version() -> str:
         edited = git("status", "--porcelain", "--", "consistency")
         return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes in consistency/" if edited else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("CONSISTENCY_BENCH_COMMIT", "unknown")
 
 
 def run(articles: int, seed: int, repeats: int) -> dict:
@@ -440,8 +452,9 @@ def verdict(met: bool) -> str:
 def print_report(f: dict) -> None:
     m = f["machine"]
     print(
-        f"code {m['code']}; machine: {m['cores']} cores, load average at start {m['load_average_at_start']}, "
-        f"end {f['load_average_at_end']}, Python {m['python']}, {m['platform']}"
+        f"code {m['code']}; LLM {m['llm_backend']}; machine: {m['cores']} cores, "
+        f"load average at start {m['load_average_at_start']}, end {f['load_average_at_end']}, "
+        f"Python {m['python']}, {m['platform']}"
     )
     print(f"start-up (model session, store open, llama-index import): {f['start_up_s']:.1f} s")
     for corpus in ("bundled", "synthetic"):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -48,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest_ask import code_version
+from bench_ingest_ask import machine, without_llm
 
 SYLLABLES = (
     "bra cor dal ven fis gor hal ist jor kel lum mar nev osk pra quil ros sten tal urm "
@@ -251,16 +250,6 @@ def disk_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1024 / 1024
 
 
-def machine(backend: str = "none (--llm none: the typed reader)") -> dict:
-    return {
-        "cores": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "code": code_version(),
-        "llm_backend": backend,
-    }
-
-
 # ---- phases -------------------------------------------------------------------
 
 
@@ -384,12 +373,8 @@ def bundled_corpus() -> Path:
 def warm(url: str, pairs: dict[str, str], repeats: int) -> dict:
     """ask and check in this process, after one warm-up question."""
     from consistency import Checker
-    from consistency.config import LLMSettings, Settings
 
-    settings = Settings.from_env(Path("unused")).model_copy(
-        update={"chroma_url": url, "llm": LLMSettings.from_env(backend="none")}
-    )
-    checker = Checker(settings=settings)
+    checker = Checker(settings=without_llm(Path("unused")).model_copy(update={"chroma_url": url}))
     numeric = sorted({int(name[1:7]) for name, kind in pairs.items() if kind == "numeric"})[:20]
     planted = {int(name[1:7]) for name in pairs}
     stored = checker.status().sources

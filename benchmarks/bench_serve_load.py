@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` 
 
 import httpx
 
-from benchmarks.bench_ingest_ask import synthetic_article
+from benchmarks.bench_ingest_ask import machine, synthetic_article
 from consistency import Checker
 from consistency.config import bundled_path
 from consistency.index.generations import live_folder
@@ -229,9 +229,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CONSISTENCY_LLM": "none"}
+    at_start = machine()
     with tempfile.TemporaryDirectory(prefix="consistency-load-") as workdir:
         figures = run_load(args.clients, args.seconds, args.ingest_every, Path(workdir), env)
-    figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    figures["machine"] = at_start
+    figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

@@ -281,11 +281,11 @@ class Checker:
         filters name. Otherwise one line (InputError) says what is missing,
         where an answer would only say "not found". It reads the lexical
         index, which every question reads anyway: no extra scan of the store."""
-        passages = self.retriever.lexical().passages
-        if not passages:
+        lexical = self.retriever.lexical()
+        if not lexical.passages:
             raise self._empty_store()
         if filters and filters.sources:
-            stored = {p.source_id for p in passages}
+            stored = lexical.source_ids()
             known = stored | {file_id(source_id) for source_id in stored}
             unknown = [repr(name) for name in dict.fromkeys(filters.sources) if name not in known]
             if unknown:

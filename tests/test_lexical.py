@@ -44,6 +44,9 @@ def test_a_reader_loads_the_index_its_writer_saved_and_finds_what_a_built_one_fi
     built = LexicalIndex(reader.store.all_passages())
     assert results(loaded) == results(built) and results(loaded)
     assert loaded.document_frequency == built.document_frequency
+    assert loaded.ids == built.ids and loaded.source_ids() == {s.id for s in reader.sources()}
+    # Only the passages a question reads are parsed: all of them took seconds at 100,000.
+    assert 0 < len(loaded.passages._parsed) <= 10 < len(loaded.passages)  # type: ignore[attr-defined]
     assert reader.ask(QUESTION).status == "conflict"
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,26 @@ from ..models import Passage
 from ..text.terms import TERMS_VERSION, terms
 
 _PASSAGES = "passages.jsonl"
+_IDS = "ids.json"  # each passage's id and source id, read without parsing the passages
 _TERMS = "terms-version"
 _FREQUENCY = "document_frequency.json"
 _BM25 = "bm25"
 
 
 class LexicalIndex:
-    def __init__(self, passages: list[Passage], built: tuple[Counter[str], Any] | None = None):
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        built: tuple[Counter[str], Any] | None = None,
+        ids: list[tuple[str, str]] | None = None,
+    ):
         import bm25s
 
         # bm25s sets its own logger to DEBUG: under a server's logging
         # set-up every index rebuild would print.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.passages = passages
-        self.position = {p.id: i for i, p in enumerate(passages)}
+        self.ids = ids if ids is not None else [(p.id, p.source_id) for p in passages]
         self._bm25: Any
         if built is not None:
             self.document_frequency, self._bm25 = built
@@ -49,12 +56,16 @@ class LexicalIndex:
         if passages:
             self._bm25.index(tokenized, show_progress=False)
 
+    def source_ids(self) -> set[str]:
+        return {source_id for _, source_id in self.ids}
+
     def save(self, folder: Path) -> None:
         """Writes the index into `folder` (which must not exist yet)."""
         folder.mkdir(parents=True)
         with open(folder / _PASSAGES, "w", encoding="utf-8") as handle:
             for passage in self.passages:
                 handle.write(passage.model_dump_json() + "\n")
+        (folder / _IDS).write_text(json.dumps(self.ids), encoding="utf-8")
         (folder / _FREQUENCY).write_text(json.dumps(self.document_frequency), encoding="utf-8")
         (folder / _TERMS).write_text(TERMS_VERSION, encoding="utf-8")
         if self.passages:
@@ -70,10 +81,13 @@ class LexicalIndex:
         if (folder / _TERMS).read_text(encoding="utf-8") != TERMS_VERSION:
             raise ValueError(f"the saved lexical index at {folder} was built with other search terms")
         with open(folder / _PASSAGES, encoding="utf-8") as handle:
-            passages = [Passage.model_validate_json(line) for line in handle]
+            passages = _Saved(handle.read().splitlines())
+        ids = [(passage_id, source_id) for passage_id, source_id in json.loads((folder / _IDS).read_text("utf-8"))]
+        if len(ids) != len(passages):
+            raise ValueError(f"the saved lexical index at {folder} does not match its passages")
         frequency = Counter(json.loads((folder / _FREQUENCY).read_text(encoding="utf-8")))
         bm25 = bm25s.BM25.load(str(folder / _BM25), show_progress=False) if passages else bm25s.BM25()
-        index = cls(passages, built=(frequency, bm25))
+        index = cls(passages, built=(frequency, bm25), ids=ids)
         if passages and index._bm25.scores["num_docs"] != len(passages):
             raise ValueError(f"the saved lexical index at {folder} does not match its passages")
         return index
@@ -94,7 +108,7 @@ class LexicalIndex:
             return []
         mask = None
         if allowed is not None:
-            mask = np.array([p.id in allowed for p in self.passages], dtype=np.float32)
+            mask = np.array([passage_id in allowed for passage_id, _ in self.ids], dtype=np.float32)
         scores = self._bm25.get_scores(known, weight_mask=mask)
         top = np.argsort(-scores)[:k]
         results = []
@@ -105,3 +119,21 @@ class LexicalIndex:
             passage.score = float(scores[index])
             results.append(passage)
         return results
+
+
+class _Saved(Sequence[Passage]):
+    """A saved index's passages, each parsed when first read: a question
+    reads a few dozen, and parsing all of 100,000 took seconds of every
+    one-shot `consistency ask`."""
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+        self._parsed: dict[int, Passage] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, index):  # an int: nothing slices the index
+        if index not in self._parsed:
+            self._parsed[index] = Passage.model_validate_json(self._lines[index])
+        return self._parsed[index]
