@@ -34,20 +34,21 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' server helpers
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ingest_ask import machine, without_llm
+
+from tests.server_process import running_chroma
 
 SYLLABLES = (
     "bra cor dal ven fis gor hal ist jor kel lum mar nev osk pra quil ros sten tal urm "
@@ -180,37 +181,11 @@ def environment(cache: Path | None = None) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def chroma_server(data: Path) -> Iterator[str]:
-    """A real `chroma run` on loopback keeping its data in `data`."""
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = free_port()
-    log = open(data.parent / "chroma.log", "a")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit(f"chroma run did not start; see {data.parent / 'chroma.log'}")
-                time.sleep(0.5)
+    """A real `chroma run` on loopback keeping its data in `data` (its log beside it)."""
+    with open(data.parent / "chroma.log", "a") as log, running_chroma(data, log) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=120)
-        log.close()
 
 
 @dataclass

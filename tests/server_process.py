@@ -1,18 +1,22 @@
-"""A real `consistency serve` process on a free loopback port, for the
-server tests and the load benchmark: started as a user starts it, stopped
-with SIGINT."""
+"""A real `consistency serve` process, or a real `chroma run`, on a free
+loopback port, for the server tests and the benchmarks: started as a user
+starts it, stopped afterwards."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -71,3 +75,27 @@ def _wait_for_port(server: Server, port: int, timeout: float) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the server did not start listening in time")
+
+
+@contextlib.contextmanager
+def running_chroma(folder: Path, log: IO | None = None, timeout: float = 120) -> Iterator[str]:
+    """A real `chroma run` keeping its data in `folder`; yields its URL."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    command = [chroma, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"chroma run did not start (data in {folder})") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=120)

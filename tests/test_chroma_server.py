@@ -3,14 +3,9 @@ stopped by the test."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,40 +13,8 @@ import pytest
 from consistency import Checker, IngestReport, InputError, StoreError
 
 from .conftest import ARTICLE, write
+from .server_process import free_port, running_chroma
 from .test_cli import cli_env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_chroma(folder: Path) -> Iterator[str]:
-    """A real `chroma run` on a free loopback port, keeping its data in
-    `folder`; yields its URL and stops it afterwards."""
-    chroma = shutil.which("chroma")
-    if chroma is None:
-        pytest.fail("the `chroma` command (from the chromadb package) is not on PATH")
-    port = free_port()
-    command = [chroma, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("chroma server did not start")
-                time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +52,9 @@ def test_unreachable_chroma_server_is_one_clear_line():
 
 @pytest.mark.slow
 def test_a_server_readers_lexical_index_is_kept_for_its_state_and_built_again_after_an_ingest(
-    tmp_path, chroma_url, monkeypatch
+    tmp_path, own_chroma_url, monkeypatch
 ):
+    chroma_url = own_chroma_url  # an empty store: the writer's files must be new to it
     monkeypatch.setenv("CONSISTENCY_CACHE", str(tmp_path / "cache"))
     kept = tmp_path / "cache" / "lexical"
     writer = Checker(chroma_url=chroma_url)
