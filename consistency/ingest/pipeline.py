@@ -215,9 +215,10 @@ class _IngestRun:
 
 
 class _Writes:
-    """Store writes on a thread of their own, one batch at a time: a batch
-    is written while the next is read and embedded (Chroma's writes were a
-    sixth of ingest's time, done while the model sat idle). A batch's
+    """Store writes (with the entity recogniser's reading, which only the
+    store needs) on a thread of their own, one batch at a time: a batch is
+    written while the next is read and embedded, instead of the model
+    waiting for both (measured on 800 articles: 66 s -> 58 s). A batch's
     results are reported once it is written; a failed write fails the
     ingest at the next batch or at the end, and no write is left running
     when the ingest ends, however it ends."""
