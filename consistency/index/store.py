@@ -483,16 +483,21 @@ class Store:
         """Every passage, a page at a time, so that a pass over a large store
         holds one page (the audit). Each page shows one version of each
         source; call inside `reading()` for one folder from start to end."""
+        for got, committed in self._pages(self._passages, ["documents", "metadatas"]):
+            yield [
+                passage
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                if _seen(committed, (passage := passage_from_metadata(i, d, m)).source_id, passage_version(i))
+            ]
+
+    def _pages(self, collection, include: list[str]) -> Iterator[tuple[dict, dict[str, str] | None]]:
+        """A collection's records a page at a time, each page with the
+        versions its records must carry to be seen (`_committed_since`)."""
         with _store_errors("read", self.location, self._database):
-            for offset in range(0, self.counts()[1], _PAGE):
+            for offset in range(0, collection.count(), _PAGE):
                 before = self._marks()
-                got = self._passages.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-                committed = self._committed_since(before)
-                yield [
-                    passage
-                    for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-                    if _seen(committed, (passage := passage_from_metadata(i, d, m)).source_id, passage_version(i))
-                ]
+                got = collection.get(include=include, limit=_PAGE, offset=offset)
+                yield got, self._committed_since(before)
 
     @_one_folder
     def passage_ids(self, filters: Filters) -> set[str]:
@@ -1048,16 +1053,12 @@ class Store:
         the claims, which are small, and fetches vectors as it needs them).
         Call inside `reading()` for one folder from start to end."""
         self._require_index()
-        with _store_errors("read", self.location, self._database):
-            for offset in range(0, self._claims.count(), _PAGE):
-                before = self._marks()
-                got = self._claims.get(include=["metadatas"], limit=_PAGE, offset=offset)
-                committed = self._committed_since(before)
-                yield [
-                    _claim(m)
-                    for i, m in zip(got["ids"], got["metadatas"], strict=True)
-                    if _seen(committed, m["source_id"], _claim_meta_version(i, m))
-                ]
+        for got, committed in self._pages(self._claims, ["metadatas"]):
+            yield [
+                _claim(m)
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)
+                if _seen(committed, m["source_id"], _claim_meta_version(i, m))
+            ]
 
     @_one_folder
     def claim_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +43,12 @@ def folder_metadata(folder: Path) -> dict[str, dict]:
     only when it changes."""
     meta_path = folder / METADATA_FILE
     try:
-        stat = meta_path.stat()
+        found = meta_path.stat()
     except OSError:
         return {}
-    if not meta_path.is_file():
+    if not stat.S_ISREG(found.st_mode):
         return {}
-    return _parsed_metadata(meta_path, stat.st_mtime_ns, stat.st_size)
+    return _parsed_metadata(meta_path, found.st_mtime_ns, found.st_size)
 
 
 @functools.lru_cache(maxsize=16)
