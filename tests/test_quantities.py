@@ -78,6 +78,23 @@ def test_the_counted_thing_is_the_head_noun_after_the_number(text, things):
     assert find_quantities(text)[0].things == things
 
 
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        # The amount noun before a bare figure names what it measures.
+        ("The population was 741 at the 2010 census.", [("741", ["people"])]),
+        ("Marlow had a population of 219,126 in 1991.", [("219,126", ["people"])]),
+        ("The number of applicants stood at 3,000.", [("3,000", ["applicant"])]),
+        ("Turnout reached 62% and the cost was 400.", [("62%", []), ("400", ["cost"])]),
+        # Nothing named: the figure stays unknown rather than guessed.
+        ("The total was 45.", [("45", [])]),
+        ("They said 45.", [("45", [])]),
+    ],
+)
+def test_an_amount_noun_before_a_bare_figure_is_what_it_counts(text, counted):
+    assert [(q.text, q.things) for q in find_quantities(text)] == counted
+
+
 def test_a_currency_with_its_conversion_in_brackets_is_one_claim():
     quantities = find_quantities("European nations have allocated around €118 billion ($126 billion) in aid to Ukraine")
     assert len(quantities) == 1
@@ -93,6 +110,7 @@ def test_a_currency_with_its_conversion_in_brackets_is_one_claim():
         "Call +44 20 7946 0958 after 10:30 tomorrow.",
         "since Winston Churchill attended in 1944",
         "a weapon based on the RS-26 Rubezh and the Fath-360 design",
+        "The 2010 census was the last; the 1998 election was close.",  # a year naming one thing, not a count
     ],
 )
 def test_years_dates_ordinals_times_phones_and_model_names_are_not_quantities(text):

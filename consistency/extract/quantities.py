@@ -25,6 +25,8 @@ import re
 from ..models import Quantity
 from ..text.dates import MONTH_WORDS
 from ..text.lexicon import (
+    AMOUNT_NOUNS,
+    COUNT_NOUNS,
     CURRENCIES,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
@@ -127,8 +129,8 @@ def _not_a_quantity(text: str, match: re.Match) -> bool:
     if before.endswith(":") or after.startswith(":"):  # times, ratios
         return True
     is_year = re.fullmatch(r"(1[89]|20)\d\d", number) and not match.group("currency") and not match.group("scale")
-    if is_year and not _counted_things(text, match.end())[0]:
-        return True
+    if is_year and not _counts_many(text, match.end()):
+        return True  # "in 2010", "the 2010 census": a count of 2010 would count things in the plural
     return bool(re.search(r"\b(the|a)\s+(\w+\s+)?(no\.|number)\s*$", before))
 
 
@@ -194,6 +196,42 @@ def _infer_things(quantity: Quantity, earlier: list[Quantity], before: list[Quan
         quantity.things, quantity.unit = list(earlier[-1].things), earlier[-1].unit
     elif counted_before and re.match(r"\s+of\s+(?:them|those|these)\b", text[quantity.end :]):
         quantity.things, quantity.unit = list(counted_before[-1].things), counted_before[-1].unit
+    elif quantity.text[:1].isdigit() and (measured := _measured_before(quantity, text)):
+        quantity.things, quantity.unit = measured, "+".join(measured)
+
+
+# "the population was 741", "a population of 472", "the number of
+# refugees stood at 3,000": the noun before a bare figure is what it
+# measures, when a linking verb or "of" ties them. Read from the grammar of
+# amount nouns, not from what any corpus measures.
+_MEASURED_BY = re.compile(
+    rf"\b(?P<noun>{'|'.join(sorted(AMOUNT_NOUNS | {'inhabitants', 'residents'}))})s?"
+    r"(?P<of>\s+of\s+[^,;.:()\d]{1,40}?)?"
+    r"\s*(?:was|is|were|are|stood at|stands at|reached|rose to|grew to|fell to|dropped to|climbed to|"
+    r"totall?ed|totals|numbered|numbers|of|at|:)\s*$",
+    re.IGNORECASE,
+)
+# Amount nouns that count people: the population of a place is its people.
+_PEOPLE_MEASURES = frozenset({"population", "inhabitants", "residents"})
+
+
+def _measured_before(quantity: Quantity, text: str) -> list[str]:
+    """What an amount noun right before a bare figure says it counts
+    (nothing when no such noun is there)."""
+    clause_start = max(text.rfind(";", 0, quantity.start), text.rfind(". ", 0, quantity.start)) + 1
+    found = _MEASURED_BY.search(text[clause_start : quantity.start])
+    if found is None:
+        return []
+    noun = found.group("noun").lower()
+    if noun in _PEOPLE_MEASURES:
+        return [PEOPLE]
+    if noun in COUNT_NOUNS:
+        # "the number of refugees was 3,000" counts refugees; "the total was 45" names nothing.
+        phrase = _noun_phrase(found.group("of")[4:].strip(), allow_of=True) if found.group("of") else None
+        if phrase is None or not is_plural(phrase[1]):
+            return []
+        return [PEOPLE if is_human(phrase[1]) else singular(phrase[1])]
+    return [singular(noun)]
 
 
 def _interval(value: float, qualifier: str) -> tuple[float, float]:
@@ -301,6 +339,13 @@ def _noun_phrase(window: str, allow_of: bool) -> tuple[list[str], str, int] | No
     plurals = [w for w in nouns if is_plural(w.group())]
     head = plurals[0] if plurals else nouns[-1]
     return [w.group() for w in run if w is not head and w.start() < head.start()], head.group(), head.end()
+
+
+def _counts_many(text: str, end: int) -> bool:
+    """Is the number followed by things in the plural ("2000 troops")?"""
+    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 100])
+    phrase = _noun_phrase(window, allow_of=True)
+    return phrase is not None and is_plural(phrase[1])
 
 
 def _states_a_number(text: str) -> bool:
