@@ -691,3 +691,30 @@ def test_each_source_about_a_shared_name_is_read_even_when_another_matches_the_q
     _, probe = read_with(checker, [], "What sport is Mara Velm associated with?")
     assert len(probe.prompts) == 2, probe.prompts
     assert any("a rower from Lakeside" in prompt for prompt in probe.prompts)
+
+
+def test_a_source_that_names_someone_by_the_last_name_alone_is_read_and_its_answer_kept(tmp_path):
+    # A fragment that never gives the full name: "Velm" is Mara Velm once
+    # introduced, so its sentence is read and its answer verified.
+    checker = corpus(
+        tmp_path,
+        {
+            "chess.txt": ("2024-02-01", "Mara Velm\n\nMara Velm, a grandmaster, won the Norland Open in 2019."),
+            "rowing.txt": NAMESAKES["rowing.txt"],
+            "club.txt": (
+                "2024-02-05",
+                "Club news\n\nThe club honoured its oldest members last week. "
+                "Velm was inducted into the regional golf hall of fame in 1992.",
+            ),
+        },
+    )
+    question = "What sport is Mara Velm associated with?"
+    _, probe = read_with(checker, [], question)
+    replies = []
+    for prompt in probe.prompts:
+        found = re.findall(r"^\[(\d+)\] Velm was inducted", prompt, re.M)
+        replies.append({"answers": True, "sentences": [int(found[0])], "answer": "golf"} if found else {})
+    assert any(reply for reply in replies), probe.prompts
+    answer, _ = read_with(checker, replies, question)
+    assert any("Velm was inducted" in citation.quote for citation in answer.citations), answer.answer
+    assert "golf" in answer.answer

@@ -125,6 +125,9 @@ class Question(BaseModel):
     )
     dates: list[str] = Field(default_factory=list, description="the dates the question names, ISO (a year: '2022')")
     places: list[str] = Field(default_factory=list, description="the places the question names ('in X')")
+    full_names: list[str] = Field(
+        default_factory=list, description="names of two or more capitalised words: 'Larry Gilbert', 'Port Vincent'"
+    )
     claimant: str | None = Field(None, description="whose word the question asks for: 'according to X', 'does X say'")
     compares: bool = Field(False, description="asks whether sources or claimants agree: every value is wanted")
     running_total: bool = Field(
@@ -167,6 +170,7 @@ class Question(BaseModel):
             one_answer=not _asks_several(text),
             dates=_times_asked(text) if answer_type != "date" else [],
             places=sorted(find_places(text)),
+            full_names=_full_names(text),
             claimant=_claimant(text),
             compares=bool(_COMPARES.search(text)),
             running_total=answer_type == "amount" and bool(_RUNNING_TOTAL.search(text)),
@@ -368,6 +372,22 @@ def _times_asked(text: str) -> list[str]:
         for date, start, _ in date_spans(text)
         if not re.search(r"\b(?:since|from)\s+$", text[max(0, start - 8) : start], re.I)
     ]
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)+")
+
+
+def _full_names(text: str) -> list[str]:
+    """Runs of capitalised words, without a capitalised question word that
+    opens the sentence ("Who is Larry Gilbert" -> "Larry Gilbert")."""
+    found = []
+    for match in _FULL_NAME.finditer(text):
+        words = match.group().split()
+        while words and words[0].lower() in _WH_WORDS:
+            words = words[1:]
+        if len(words) > 1:
+            found.append(" ".join(words))
+    return found
 
 
 def _claimant(text: str) -> str | None:

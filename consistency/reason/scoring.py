@@ -53,6 +53,7 @@ class TermsAndMeaning:
             if not (ignore_numbers and t[:1].isdigit())
         }
         total = sum(weights.values()) or 1.0
+        by_last_name = _by_last_name(question)
         found: list[ScoredSentence] = []
         texts: list[str] = []
         seen: set[tuple[str, int]] = set()
@@ -77,8 +78,11 @@ class TermsAndMeaning:
                 # A fact often leans on the sentence before it ("...in retaliation
                 # for the bridge attack. ...84 cruise missiles...") or on the
                 # article's title: words found only there count half.
+                # A full name is shortened to its last word after first use
+                # ("Larry Gilbert" ... "Gilbert won"): the rest counts half too.
+                implied = {t for last, rest in by_last_name.items() if last in present for t in rest}
                 covered = sum(w for t, w in weights.items() if t in present)
-                covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context)
+                covered += CONTEXT_WEIGHT * sum(w for t, w in weights.items() if t in context | (implied - present))
                 found.append(ScoredSentence(source.id, start, end, coverage=covered / total, passage=passage.score))
                 texts.append(sentence)
         if not found:
@@ -103,6 +107,17 @@ class TermsAndMeaning:
                 while len(self._vectors) > KEPT_VECTORS:
                     self._vectors.popitem(last=False)
         return np.stack([known[text] for text in texts])
+
+
+def _by_last_name(question: Question) -> dict[str, frozenset[str]]:
+    """The terms of each full name the question uses, by its last word's term."""
+    found: dict[str, frozenset[str]] = {}
+    for name in question.full_names:
+        *first, last = name.split()
+        last_terms, first_terms = terms(last), frozenset(terms(" ".join(first)))
+        if len(last_terms) == 1 and first_terms:
+            found[last_terms[0]] = found.get(last_terms[0], frozenset()) | first_terms
+    return found
 
 
 def with_neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -213,8 +213,19 @@ def names_the_subject(question: Question, sentence: Candidate, source: Source) -
         return True
     context = " ".join([sentence.text, source.title, source.outlet or "", sentence_before(source.text, sentence.start)])
     words = set(terms(context))
-    found = sum(1 for n in names if (wanted := set(terms(n))) and all(named_in(w, words) for w in wanted))
+    found = sum(1 for n in names if _name_in(n, words, context))
     return found * 2 >= len(names)
+
+
+def _name_in(name: str, words: set[str], context: str) -> bool:
+    """Every word of the name is there, or a full name is there by its last
+    word, capitalised ("Larry Gilbert" ... "Gilbert was inducted"), the way
+    writing shortens a name after first use."""
+    wanted = set(terms(name))
+    if wanted and all(named_in(w, words) for w in wanted):
+        return True
+    parts = name.split()
+    return len(parts) > 1 and re.search(rf"\b{re.escape(parts[-1])}\b", context) is not None
 
 
 def named_in(word: str, words: set[str]) -> bool:
