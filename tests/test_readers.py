@@ -718,3 +718,35 @@ def test_a_source_that_names_someone_by_the_last_name_alone_is_read_and_its_answ
     answer, _ = read_with(checker, replies, question)
     assert any("Velm was inducted" in citation.quote for citation in answer.citations), answer.answer
     assert "golf" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("The hall was founded in 1874.", [1874]),
+        ("Kessel, born in 1975, made 20 appearances.", [1975]),
+        ("It was built 1893-1896 and again in 1901–02.", [1893, 1896, 1901]),
+        ("They counted 1,975 ballots, $1975 in fees and 1975.5 tonnes.", []),
+        ("Model AB-1975 ran at 1975% load.", []),
+    ],
+)
+def test_a_year_is_a_date_at_a_sentences_end_before_a_comma_and_at_either_end_of_a_span(text, years):
+    from consistency.text.dates import find_date_values
+
+    assert [date.year for date in find_date_values(text)] == years
+
+
+def test_a_date_the_sentence_ties_to_something_else_gives_way_to_the_one_it_writes_beside_the_event(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "kessel.txt": (
+                "",
+                "Doran Kessel\n\nDoran Kessel, born in 1975, made 20 appearances in his first season and "
+                "28 appearances during the 1993 campaign.",
+            )
+        },
+    )
+    answer = one_reading(checker, "When was Doran Kessel born?", "1993", off="Doran Kessel, born")
+    assert answer.status == "answered", answer.answer
+    assert answer.answer.startswith("1975"), answer.answer

@@ -16,7 +16,7 @@ import re
 
 from ..extract.question import Question
 from ..models import Mention
-from ..text.dates import WrittenDate, date_spans
+from ..text.dates import dates_by_nearness
 from ..text.lexicon import PHRASE_ENDS, singular
 from ..text.names import name_key
 from ..text.terms import terms
@@ -193,16 +193,5 @@ _NOT_CLASSIFYING = frozenset(
 def _nearest_date(question: Question, text: str) -> list[str]:
     """The date, as the sentence writes it, nearest the question's own words
     ("born", "released", "established"), the fullest first on a tie."""
-    spans = date_spans(text)
-    if not spans:
-        return []
-    wanted = set(terms(question.event_text))
-    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & wanted]
-
-    def rank(span: tuple[WrittenDate, int, int]) -> tuple[int, int]:
-        date, start, end = span
-        distance = min((min(abs(a - start), abs(a - end)) for a in anchors), default=0)
-        return distance, -(date.month is not None) - (date.day is not None)
-
-    _, start, end = min(spans, key=rank)
-    return [text[start:end]]
+    ranked = dates_by_nearness(text, set(terms(question.event_text)))
+    return [text[ranked[0].start : ranked[0].end]] if ranked else []

@@ -19,7 +19,7 @@ from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
 from ..text.countries import countries_meant, country_spans, is_demonym
-from ..text.dates import date_spans, find_date_values, find_event_date
+from ..text.dates import date_spans, dates_by_nearness, find_date_values, find_event_date
 from ..text.lexicon import SAYING, singular
 from ..text.names import is_list, name_key, name_tokens
 from ..text.numbers import number_mentions
@@ -81,7 +81,7 @@ def verify(question: Question, reading: Reading, offered: dict[int, Candidate], 
     if not names_the_subject(question, sentences[0], source):
         return "its sentence is not about what the question names"
     if question.answer_type == "date":
-        return _dated(reading, sentences, source)
+        return _dated(question, reading, sentences, source)
     if question.answer_type == "stance":
         return _stance(question, reading, sentences, evidence)
     return _named(question, reading, sentences, source)
@@ -240,7 +240,13 @@ def _question_names(text: str) -> list[str]:
     return [m.group() for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
 
 
-def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:
+ATTACHED = 30  # characters between a date and the word of the event it is written beside
+
+
+def _dated(question: Question, reading: Reading, sentences: list[Candidate], source: Source) -> Verified | str:
+    attached = _attached_date(question, reading, sentences)
+    if attached is not None:
+        reading = replace(reading, answer=attached)
     dates = find_date_values(reading.answer)
     if not dates:
         return "gives no date"
@@ -249,6 +255,23 @@ def _dated(reading: Reading, sentences: list[Candidate], source: Source) -> Veri
     written = [reading.answer[start:end] for _, start, end in date_spans(reading.answer)]
     claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in dict.fromkeys(written)]
     return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
+
+
+def _attached_date(question: Question, reading: Reading, sentences: list[Candidate]) -> str | None:
+    """The date a cited sentence writes beside the asked event ("born in
+    1975"), when the reading gives one the sentence ties to something else
+    ("made 28 appearances during the 1993-94 campaign"): code reads which
+    date is whose, the model only which sentence answers."""
+    named = {t for name in _question_names(question.text) for t in terms(name)}
+    asked = set(terms(question.event_text)) - named
+    near = [(date, sentence) for sentence in sentences for date in dates_by_nearness(sentence.text, asked)]
+    if not asked or not near:
+        return None
+    given = find_date_values(reading.answer)
+    if any(date.date in given for date, _ in near if date.distance <= ATTACHED):
+        return None
+    best, sentence = min(near, key=lambda pair: pair[0].distance)
+    return sentence.text[best.start : best.end] if best.distance <= ATTACHED else None
 
 
 STANCE_COVERAGE = 0.4  # of what a yes-or-no question asks, weighted by rarity: its sentence is about it

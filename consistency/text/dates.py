@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import InputError
+from .terms import terms
 
 _MONTH_ALIASES = [
     ("january", "jan"),
@@ -95,7 +96,10 @@ def find_dates(text: str) -> list[WrittenDate]:
     return dates
 
 
-_YEAR = re.compile(r"(?<![\w$€£.,-])(1[0-9]\d\d|20\d\d)(?![\w%,.-]|\.\d|,\d)")
+# A year alone: not inside a number or a code ("1,975", "$1975", "AB-1975"),
+# but at a sentence's end or before a comma ("founded in 1975."), and either
+# end of a span ("1893-1896").
+_YEAR = re.compile(r"(?<![\w$€£.,])(?:(?<=\d{4}-)|(?<!-))(1[0-9]\d\d|20\d\d)(?![\w%]|[.,]\d|-(?!\d))")
 
 
 def find_date_values(text: str) -> list[WrittenDate]:
@@ -117,6 +121,26 @@ def date_spans(text: str) -> list[tuple[WrittenDate, int, int]]:
         if not any(start <= match.start() < end for start, end in covered):
             found.append((WrittenDate(int(match.group(1)), None, None), match.start(1), match.end(1)))
     return sorted(found, key=lambda item: item[1])
+
+
+class NearDate(NamedTuple):
+    date: WrittenDate
+    start: int
+    end: int
+    distance: int  # characters to the nearest word of what is asked
+
+
+def dates_by_nearness(text: str, asked_terms: set[str]) -> list[NearDate]:
+    """The dates of `text`, the one nearest a word of what is asked first
+    ("born", "opened"; the fullest on a tie): a sentence that gives several
+    dates ties the event to the one it writes beside it ("born in 1975, made
+    20 appearances in 1993")."""
+    anchors = [m for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & asked_terms]
+    found = []
+    for date, start, end in date_spans(text):
+        gaps = [max(a.start() - end, start - a.end(), 0) for a in anchors]
+        found.append(NearDate(date, start, end, min(gaps, default=0)))
+    return sorted(found, key=lambda d: (d.distance, -(d.date.month is not None) - (d.date.day is not None)))
 
 
 def find_event_date(sentence: str) -> str | None:
