@@ -750,3 +750,38 @@ def test_a_date_the_sentence_ties_to_something_else_gives_way_to_the_one_it_writ
     answer = one_reading(checker, "When was Doran Kessel born?", "1993", off="Doran Kessel, born")
     assert answer.status == "answered", answer.answer
     assert answer.answer.startswith("1975"), answer.answer
+
+
+SONG = {
+    "song.txt": (
+        "",
+        'Night Harbour (song)\n\nNight Harbour "Night Harbour" is a song written by Ilse Maren. '
+        "It was originally recorded by Teodor Vass in 1958, but this recording was never released.",
+    ),
+    "album.txt": (
+        "",
+        'Album review\n\nThe trio\'s album includes their single "Night Harbour" and the Grammy-winning '
+        '"Low Tide". They recorded it in March.',
+    ),
+    "studio.txt": ("", "Studio notes\n\nMost songs on the record were recorded live, and two were recorded twice."),
+}
+
+
+def test_who_did_something_is_the_name_the_sentence_gives_as_its_doer(tmp_path):
+    # "recorded by X" answers who recorded it; the writer named just before does not.
+    answer = corpus(tmp_path, SONG).with_reader("typed").ask('Who recorded "Night Harbour"?')
+    assert answer.status == "answered", answer.answer
+    assert answer.answer.startswith("Teodor Vass"), answer.answer
+
+
+def test_a_name_used_only_inside_a_compound_word_is_no_answer(tmp_path):
+    checker = corpus(tmp_path, SONG)
+    question = 'Who recorded "Night Harbour"?'
+    _, probe = read_with(checker, [], question)
+    replies = []
+    for prompt in probe.prompts:
+        found = re.findall(r"^\[(\d+)\] The trio", prompt, re.M)
+        replies.append({"answers": True, "sentences": [int(found[0])], "answer": "Grammy"} if found else {})
+    assert any(replies), probe.prompts
+    answer, _ = read_with(checker, replies, question)
+    assert "Grammy:" not in answer.answer and not answer.conflicts, answer.answer

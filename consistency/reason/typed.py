@@ -126,6 +126,9 @@ class TypedReader:
             after = sentence.text[mention.end - sentence.start : mention.end - sentence.start + 40]
             if question.head and re.match(rf",?\s+(?:an?|the)\s+(?:[\w-]+\s+)?{re.escape(question.head)}", after, re.I):
                 value += 0.3  # "X, a company registered in ..."
+            agent = re.search(r"([\w’'-]+)\s+by\s+$", sentence.text[: mention.start - sentence.start])
+            if agent and set(terms(agent.group(1))) & question_terms:
+                value += 0.3  # "originally recorded by X", asked who recorded it
             if anchors:
                 value -= 0.002 * min(min(abs(mention.start - a), abs(mention.end - a)) for a in anchors)
             return value

@@ -302,6 +302,8 @@ def _named(question: Question, reading: Reading, sentences: list[Candidate], sou
         return "gives no name"
     if wants_name and _a_descriptor(answer, sentences):
         return f"gives {answer!r}, which describes a noun of its sentence rather than naming anyone"
+    if wants_name and _only_in_compounds(answer, sentences):
+        return f"gives {answer!r}, which its sentence uses only inside a compound word ('{answer}-winning')"
     kind: ClaimKind = "entity" if wants_name else "qualitative"
     value = re.sub(r"^(?:an?|the)\s+", "", answer, flags=re.I)
     if question.head and [singular(w) for w in name_tokens(value)] == [question.head]:
@@ -327,6 +329,13 @@ def _a_descriptor(answer: str, sentences: list[Candidate]) -> bool:
                 if not possessive and modifies_a_noun(sentence.text, end):
                     return True
     return False
+
+
+def _only_in_compounds(answer: str, sentences: list[Candidate]) -> bool:
+    """ "Oscar-winning", "Nobel-prize": a name joined to a word by a hyphen
+    qualifies that word; it answers no "who" or "where"."""
+    found = [m for s in sentences for m in re.finditer(rf"(?<![\w-]){re.escape(answer)}(?![\w’'])", s.text)]
+    return bool(found) and all(re.match(r"-[A-Za-z]", m.string[m.end() : m.end() + 2]) for m in found)
 
 
 def _claimant(sentence: str, offset: int) -> str | None:
