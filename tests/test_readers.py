@@ -785,3 +785,25 @@ def test_a_name_used_only_inside_a_compound_word_is_no_answer(tmp_path):
     assert any(replies), probe.prompts
     answer, _ = read_with(checker, replies, question)
     assert "Grammy:" not in answer.answer and not answer.conflicts, answer.answer
+
+
+COPIES = {
+    "one.txt": ("", "Harbor Mills\n\nHarbor Mills was founded in 1856 by a group of weavers in the river valley."),
+    "mirror.txt": (
+        "",
+        "Mirror\n\nHistory [edit] Harbor Mills was founded in 1856 by a group of weavers in the river valley, "
+        "records say.",
+    ),
+    "two.txt": ("", "Harbor Mills history\n\nHarbor Mills was founded in 1858 by weavers."),
+    "three.txt": ("", "About Harbor Mills\n\nHarbor Mills was founded in 1900 by a group of millers."),
+    "four.txt": ("", "Valley towns\n\nThe town of Harbor Mills, founded 1861, grew around its mill."),
+    "five.txt": ("", "Local records\n\nParish books date the settlement at Harbor Mills to 1849."),
+}
+
+
+def test_a_copy_of_a_source_is_read_without_taking_the_place_of_a_source_that_says_something_else(tmp_path):
+    checker = corpus(tmp_path, COPIES)
+    _, probe = read_with(checker, [], "When was Harbor Mills founded?")
+    read = " ".join(probe.prompts)
+    assert "river valley, records say" in read  # the copy is read ...
+    assert all(year in read for year in ("1856", "1858", "1900", "1861")), probe.prompts  # ... and four others

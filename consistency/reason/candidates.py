@@ -8,6 +8,9 @@ by retrieval and scoring, never whole articles.
 
 from __future__ import annotations
 
+import re
+from difflib import SequenceMatcher
+
 from ..extract.question import Question
 from ..models import Mention
 from ..text.dates import find_date_values
@@ -17,6 +20,10 @@ from .stance import stance_of
 from .things import fits_the_measure
 
 MAX_SOURCES = 4
+# Copies of one text (syndicated wire copy, mirrored pages) are read beside
+# the sources they repeat without taking another source's place, up to this many.
+MAX_ECHOES = 2
+ECHO_CHARACTERS = 40  # a repeated sentence at least this long marks a copy, not a shared phrase
 PER_SOURCE = 4
 PER_STANCE = 2  # a yes-or-no question's sentences per source and stance
 MIN_SCORE = 0.25  # below this a sentence shares too little with the question to be read
@@ -62,11 +69,11 @@ def select(
         quota = (sentence.source_id, _stance(question, evidence, sentence))
         if taken.get(quota, 0) >= (PER_STANCE if question.answer_type == "stance" else PER_SOURCE):
             continue
-        if sentence.source_id not in chosen and len(chosen) >= MAX_SOURCES:
+        if sentence.source_id not in chosen and not _room_for(sentence, chosen, evidence):
             continue
         chosen.setdefault(sentence.source_id, []).append(sentence)
         taken[quota] = taken.get(quota, 0) + 1
-    _each_sources_best(typed, chosen)
+    _each_sources_best(typed, chosen, evidence)
     groups = []
     number = 0
     for source_id, sentences in chosen.items():
@@ -99,17 +106,57 @@ def _of_the_time(question: Question, evidence: Evidence, sentence: ScoredSentenc
     return any(fits_the_time(question, date.iso) for date in find_date_values(_text(evidence, sentence)))
 
 
-def _each_sources_best(typed: list[ScoredSentence], chosen: dict[str, list[ScoredSentence]]) -> None:
+def _each_sources_best(
+    typed: list[ScoredSentence], chosen: dict[str, list[ScoredSentence]], evidence: Evidence
+) -> None:
     """A source whose best sentence ranks under the floor, set by another
     source's sentence, is still read by that sentence when it is relevant
     in itself: sources about different things that share a name (a hockey
     player and an umpire) score unlike each other, and the lower one's
     answer is an answer too."""
     for sentence in typed:
-        if len(chosen) >= MAX_SOURCES or sentence.score < SOURCE_FLOOR:
+        if sentence.score < SOURCE_FLOOR:
             return
-        if sentence.source_id not in chosen:
+        if sentence.source_id not in chosen and _room_for(sentence, chosen, evidence):
             chosen[sentence.source_id] = [sentence]
+
+
+def _room_for(sentence: ScoredSentence, chosen: dict[str, list[ScoredSentence]], evidence: Evidence) -> bool:
+    """May this sentence's source be read as well? While fewer than
+    MAX_SOURCES distinct sources are read, yes; beyond that only as a copy
+    of one already read (its sentence repeats a chosen one), and then only
+    MAX_ECHOES such copies: a copy tells the reader nothing new, and counting
+    it would push out a source that says something else."""
+    earlier: dict[str, list[ScoredSentence]] = {}
+    echoes = 0
+    for source_id, sentences in chosen.items():
+        echoes += _repeats(sentences[0], earlier, evidence)  # a copy of a source read before it
+        earlier[source_id] = sentences
+    if len(chosen) - echoes < MAX_SOURCES:
+        return True
+    return echoes < MAX_ECHOES and _repeats(sentence, chosen, evidence)
+
+
+def _repeats(sentence: ScoredSentence, chosen: dict[str, list[ScoredSentence]], evidence: Evidence) -> bool:
+    """Does the sentence share a long run of words with one chosen from
+    another source (a copy, however each page frames it: "Early life [edit]
+    X was born ..." and "X was born ..., England")?"""
+    own = _plain(_text(evidence, sentence))
+    if len(own) < ECHO_CHARACTERS:
+        return False
+    for source_id, sentences in chosen.items():
+        if source_id == sentence.source_id:
+            continue
+        for other in sentences:
+            text = _plain(_text(evidence, other))
+            shared = SequenceMatcher(None, own, text, autojunk=False).find_longest_match(0, len(own), 0, len(text))
+            if shared.size >= ECHO_CHARACTERS:
+                return True
+    return False
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def holds_the_type(question: Question, text: str, has_amount: bool, mentions: list[Mention]) -> bool:
