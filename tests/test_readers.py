@@ -807,3 +807,18 @@ def test_a_copy_of_a_source_is_read_without_taking_the_place_of_a_source_that_sa
     read = " ".join(probe.prompts)
     assert "river valley, records say" in read  # the copy is read ...
     assert all(year in read for year in ("1856", "1858", "1900", "1861")), probe.prompts  # ... and four others
+
+
+def test_a_span_of_years_is_one_answer_and_spans_that_differ_conflict_as_written(tmp_path):
+    checker = corpus(
+        tmp_path,
+        {
+            "a.txt": ("", "Orrin House\n\nThe Orrin House was built in 1810-11 for a local craftsman."),
+            "b.txt": ("", "Orrin House history\n\nThe Orrin House was built in 1810-11 by a local craftsman."),
+            "c.txt": ("", "About the Orrin House\n\nThe Orrin House was built in 1910-11 for a local craftsman."),
+        },
+    )
+    answer = checker.with_reader("typed").ask("When was the Orrin House built?")
+    assert answer.status == "conflict", answer.answer
+    sides = sorted(side.value for conflict in answer.conflicts for side in conflict.sides)
+    assert sides == ["1810-11", "1910-11"], sides

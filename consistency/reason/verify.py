@@ -19,7 +19,7 @@ from ..extract.grammar import modifies_a_noun
 from ..extract.question import Question
 from ..models import ClaimKind, Source, StatedClaim
 from ..text.countries import countries_meant, country_spans, is_demonym
-from ..text.dates import date_spans, dates_by_nearness, find_date_values, find_event_date
+from ..text.dates import dates_by_nearness, find_date_values, find_event_date, period_spans
 from ..text.lexicon import SAYING, singular
 from ..text.names import is_list, name_key, name_tokens
 from ..text.numbers import number_mentions
@@ -252,7 +252,7 @@ def _dated(question: Question, reading: Reading, sentences: list[Candidate], sou
         return "gives no date"
     sentence = sentences[0]
     # The date as written ("February 19, 1873"), compared by its value.
-    written = [reading.answer[start:end] for _, start, end in date_spans(reading.answer)]
+    written = list(dict.fromkeys(reading.answer[start:end] for _, start, end in period_spans(reading.answer)))
     claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in dict.fromkeys(written)]
     return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
 

@@ -123,6 +123,30 @@ def date_spans(text: str) -> list[tuple[WrittenDate, int, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
+_RANGE_END = re.compile(r"\s*(?:-|–|—|to)\s*(?:\d{2}\b|(?=1\d{3}|20\d{2}))")
+
+
+def period_spans(text: str) -> list[tuple[WrittenDate, int, int]]:
+    """The dates of `text` with where it writes them, a span of years as one
+    ("1798-1800", "1810-11": one period, not two dates), valued by its start."""
+    spans = date_spans(text)
+    starts = {start for _, start, _ in spans}
+    found = []
+    index = 0
+    while index < len(spans):
+        date, start, end = spans[index]
+        joined = _RANGE_END.match(text, end) if date.month is None else None
+        following = spans[index + 1] if index + 1 < len(spans) else None
+        if joined and following and following[1] == joined.end() and following[0].month is None:
+            end = following[2]
+            index += 1
+        elif joined and joined.group().rstrip()[-2:].isdigit() and joined.end() - 2 not in starts:
+            end = joined.end()  # "1810-11"
+        found.append((date, start, end))
+        index += 1
+    return found
+
+
 class NearDate(NamedTuple):
     date: WrittenDate
     start: int
@@ -137,7 +161,7 @@ def dates_by_nearness(text: str, asked_terms: set[str]) -> list[NearDate]:
     20 appearances in 1993")."""
     anchors = [m for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & asked_terms]
     found = []
-    for date, start, end in date_spans(text):
+    for date, start, end in period_spans(text):
         gaps = [max(a.start() - end, start - a.end(), 0) for a in anchors]
         found.append(NearDate(date, start, end, min(gaps, default=0)))
     return sorted(found, key=lambda d: (d.distance, -(d.date.month is not None) - (d.date.day is not None)))
