@@ -125,8 +125,8 @@ class Question(BaseModel):
     )
     dates: list[str] = Field(default_factory=list, description="the dates the question names, ISO (a year: '2022')")
     places: list[str] = Field(default_factory=list, description="the places the question names ('in X')")
-    full_names: list[str] = Field(
-        default_factory=list, description="names of two or more capitalised words: 'Larry Gilbert', 'Port Vincent'"
+    names: list[str] = Field(
+        default_factory=list, description="runs of capitalised words after the first word: 'Larry Gilbert', 'Velmora'"
     )
     claimant: str | None = Field(None, description="whose word the question asks for: 'according to X', 'does X say'")
     compares: bool = Field(False, description="asks whether sources or claimants agree: every value is wanted")
@@ -170,7 +170,7 @@ class Question(BaseModel):
             one_answer=not _asks_several(text),
             dates=_times_asked(text) if answer_type != "date" else [],
             places=sorted(find_places(text)),
-            full_names=_full_names(text),
+            names=[m.group() for m in _NAME.finditer(text)],
             claimant=_claimant(text),
             compares=bool(_COMPARES.search(text)),
             running_total=answer_type == "amount" and bool(_RUNNING_TOTAL.search(text)),
@@ -181,6 +181,11 @@ class Question(BaseModel):
             asks_amount=asks_amount or answer_type == "amount",
             asks_number=answer_type in ("amount", "date"),
         )
+
+    @property
+    def full_names(self) -> list[str]:
+        """Names of two or more words ("Larry Gilbert"), which writing shortens to the last."""
+        return [name for name in self.names if len(name.split()) > 1]
 
     @property
     def event_terms(self) -> frozenset[str]:
@@ -374,20 +379,7 @@ def _times_asked(text: str) -> list[str]:
     ]
 
 
-_FULL_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)+")
-
-
-def _full_names(text: str) -> list[str]:
-    """Runs of capitalised words, without a capitalised question word that
-    opens the sentence ("Who is Larry Gilbert" -> "Larry Gilbert")."""
-    found = []
-    for match in _FULL_NAME.finditer(text):
-        words = match.group().split()
-        while words and words[0].lower() in _WH_WORDS:
-            words = words[1:]
-        if len(words) > 1:
-            found.append(" ".join(words))
-    return found
+_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 
 
 def _claimant(text: str) -> str | None:

@@ -175,7 +175,7 @@ def nearest_to_the_subject(question: Question, claims: list[StatedClaim], eviden
     if len(claims) < 2 or len({(c.amount.unit, tuple(c.amount.things)) for c in claims}) > 1:
         return claims
     sentence = claims[0].sentence
-    named = [spans for name in _question_names(question.text) if (spans := _written_at(name, sentence))]
+    named = [spans for name in question.names if (spans := _written_at(name, sentence))]
     if not named:
         return claims
 
@@ -208,7 +208,7 @@ def names_the_subject(question: Question, sentence: Candidate, source: Source) -
     question names: at least half of the question's names are in the
     sentence, the one before it or the article's title ("What is the capital
     of France?" is not answered by a sentence about European capitals)."""
-    names = set(_question_names(question.text))
+    names = set(question.names)
     if not names:
         return True
     context = " ".join([sentence.text, source.title, source.outlet or "", sentence_before(source.text, sentence.start)])
@@ -236,10 +236,6 @@ def named_in(word: str, words: set[str]) -> bool:
     return len(word) >= 4 and any(len(w) >= 4 and (w.startswith(word) or word.startswith(w)) for w in words)
 
 
-def _question_names(text: str) -> list[str]:
-    return [m.group() for m in re.finditer(r"(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", text)]
-
-
 ATTACHED = 30  # characters between a date and the word of the event it is written beside
 
 
@@ -252,8 +248,8 @@ def _dated(question: Question, reading: Reading, sentences: list[Candidate], sou
         return "gives no date"
     sentence = sentences[0]
     # The date as written ("February 19, 1873"), compared by its value.
-    written = list(dict.fromkeys(reading.answer[start:end] for _, start, end in period_spans(reading.answer)))
-    claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in dict.fromkeys(written)]
+    written = dict.fromkeys(reading.answer[start:end] for _, start, end in period_spans(reading.answer))
+    claims = [_value_claim(source, sentence, "date", "date", date, reading.answer) for date in written]
     return Verified(reading=reading, sentences=sentences, kind="date", claims=claims)
 
 
@@ -262,7 +258,7 @@ def _attached_date(question: Question, reading: Reading, sentences: list[Candida
     1975"), when the reading gives one the sentence ties to something else
     ("made 28 appearances during the 1993-94 campaign"): code reads which
     date is whose, the model only which sentence answers."""
-    named = {t for name in _question_names(question.text) for t in terms(name)}
+    named = {t for name in question.names for t in terms(name)}
     asked = set(terms(question.event_text)) - named
     near = [(date, sentence) for sentence in sentences for date in dates_by_nearness(sentence.text, asked)]
     if not asked or not near:
