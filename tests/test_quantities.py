@@ -111,6 +111,7 @@ def test_a_currency_with_its_conversion_in_brackets_is_one_claim():
         "since Winston Churchill attended in 1944",
         "a weapon based on the RS-26 Rubezh and the Fath-360 design",
         "The 2010 census was the last; the 1998 election was close.",  # a year naming one thing, not a count
+        "its population was down at 2010 [ 2 ] and rose again.[7]",  # reference marks of a web page
     ],
 )
 def test_years_dates_ordinals_times_phones_and_model_names_are_not_quantities(text):

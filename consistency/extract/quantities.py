@@ -128,6 +128,8 @@ def _not_a_quantity(text: str, match: re.Match) -> bool:
         return True
     if before.endswith(":") or after.startswith(":"):  # times, ratios
         return True
+    if re.search(r"\[\s*$", before) and re.match(r"\s*\]", after):  # a reference mark: "[2]", "[ 7 ]"
+        return True
     is_year = re.fullmatch(r"(1[89]|20)\d\d", number) and not match.group("currency") and not match.group("scale")
     if is_year and not _counts_many(text, match.end()):
         return True  # "in 2010", "the 2010 census": a count of 2010 would count things in the plural
