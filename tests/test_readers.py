@@ -186,10 +186,18 @@ def read_with(checker: Checker, replies: list[dict], question: str):
 
 def one_reading(checker: Checker, question: str, answer: str, off: str = "") -> Answer:
     """The answer when the LLM reads `answer` off the first sentence offered
-    to it that matches `off`."""
+    to it, in whichever source, that starts with `off`, and finds nothing in
+    the other sources."""
     _, probe = read_with(checker, [], question)
-    number = int(re.findall(rf"^\[(\d+)\] {off}", probe.prompts[0], re.M)[0])
-    return read_with(checker, [{"answers": True, "sentences": [number], "answer": answer}], question)[0]
+    replies: list[dict] = []
+    for prompt in probe.prompts:
+        numbers = re.findall(rf"^\[(\d+)\] {off}", prompt, re.M)  # `off` is a pattern: ".*Baxter"
+        if numbers and not any(reply["answers"] for reply in replies):
+            replies.append({"answers": True, "sentences": [int(numbers[0])], "answer": answer})
+        else:
+            replies.append({"answers": False})
+    assert any(reply["answers"] for reply in replies), probe.prompts
+    return read_with(checker, replies, question)[0]
 
 
 def test_an_llm_reading_must_cite_offered_sentences_and_state_only_what_they_say(tmp_path):
@@ -708,14 +716,7 @@ def test_a_source_that_names_someone_by_the_last_name_alone_is_read_and_its_answ
             ),
         },
     )
-    question = "What sport is Mara Velm associated with?"
-    _, probe = read_with(checker, [], question)
-    replies = []
-    for prompt in probe.prompts:
-        found = re.findall(r"^\[(\d+)\] Velm was inducted", prompt, re.M)
-        replies.append({"answers": True, "sentences": [int(found[0])], "answer": "golf"} if found else {})
-    assert any(reply for reply in replies), probe.prompts
-    answer, _ = read_with(checker, replies, question)
+    answer = one_reading(checker, "What sport is Mara Velm associated with?", "golf", off="Velm was inducted")
     assert any("Velm was inducted" in citation.quote for citation in answer.citations), answer.answer
     assert "golf" in answer.answer
 
@@ -775,15 +776,7 @@ def test_who_did_something_is_the_name_the_sentence_gives_as_its_doer(tmp_path):
 
 
 def test_a_name_used_only_inside_a_compound_word_is_no_answer(tmp_path):
-    checker = corpus(tmp_path, SONG)
-    question = 'Who recorded "Night Harbour"?'
-    _, probe = read_with(checker, [], question)
-    replies = []
-    for prompt in probe.prompts:
-        found = re.findall(r"^\[(\d+)\] The trio", prompt, re.M)
-        replies.append({"answers": True, "sentences": [int(found[0])], "answer": "Grammy"} if found else {})
-    assert any(replies), probe.prompts
-    answer, _ = read_with(checker, replies, question)
+    answer = one_reading(corpus(tmp_path, SONG), 'Who recorded "Night Harbour"?', "Grammy", off="The trio")
     assert "Grammy:" not in answer.answer and not answer.conflicts, answer.answer
 
 
