@@ -85,9 +85,10 @@ def test_the_counted_thing_is_the_head_noun_after_the_number(text, things):
         ("The population was 741 at the 2010 census.", [("741", ["people"])]),
         ("Marlow had a population of 219,126 in 1991.", [("219,126", ["people"])]),
         ("The number of applicants stood at 3,000.", [("3,000", ["applicant"])]),
-        ("Turnout reached 62% and the cost was 400.", [("62%", []), ("400", ["cost"])]),
+        ("Inhabitants numbered 1,200 and residents 900.", [("1,200", ["people"]), ("900", ["people"])]),
         # Nothing named: the figure stays unknown rather than guessed.
         ("The total was 45.", [("45", [])]),
+        ("She retired at the age of 55; the rate was 5.", [("55", []), ("5", [])]),
         ("They said 45.", [("45", [])]),
     ],
 )

@@ -25,7 +25,6 @@ import re
 from ..models import Quantity
 from ..text.dates import MONTH_WORDS
 from ..text.lexicon import (
-    AMOUNT_NOUNS,
     COUNT_NOUNS,
     CURRENCIES,
     CURRENCY_SYMBOLS,
@@ -203,11 +202,12 @@ def _infer_things(quantity: Quantity, earlier: list[Quantity], before: list[Quan
 
 
 # "the population was 741", "a population of 472", "the number of
-# refugees stood at 3,000": the noun before a bare figure is what it
-# measures, when a linking verb or "of" ties them. Read from the grammar of
-# amount nouns, not from what any corpus measures.
+# refugees stood at 3,000": the noun before a bare figure says what it
+# counts, when a linking verb or "of" ties them. Only nouns that count
+# people or name what they count: "the rate was 5" or "at the age of 55"
+# says no unit, and a claim without one would be compared with any other.
 _MEASURED_BY = re.compile(
-    rf"\b(?P<noun>{'|'.join(sorted(AMOUNT_NOUNS | {'inhabitants', 'residents'}))})s?"
+    rf"\b(?P<noun>{'|'.join(sorted(COUNT_NOUNS | {'population', 'inhabitants', 'residents'}))})s?"
     r"(?P<of>\s+of\s+[^,;.:()\d]{1,40}?)?"
     r"\s*(?:was|is|were|are|stood at|stands at|reached|rose to|grew to|fell to|dropped to|climbed to|"
     r"totall?ed|totals|numbered|numbers|of|at|:)\s*$",
@@ -233,7 +233,7 @@ def _measured_before(quantity: Quantity, text: str) -> list[str]:
         if phrase is None or not is_plural(phrase[1]):
             return []
         return [PEOPLE if is_human(phrase[1]) else singular(phrase[1])]
-    return [singular(noun)]
+    return []
 
 
 def _interval(value: float, qualifier: str) -> tuple[float, float]:

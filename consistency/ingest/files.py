@@ -16,7 +16,7 @@ from ..errors import InputError
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 # Bumped when cleaning, chunking or claim reading changes, so that re-ingest redoes old files.
-PIPELINE_VERSION = "15"
+PIPELINE_VERSION = "16"
 
 
 @dataclass
