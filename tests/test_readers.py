@@ -815,3 +815,24 @@ def test_a_span_of_years_is_one_answer_and_spans_that_differ_conflict_as_written
     assert answer.status == "conflict", answer.answer
     sides = sorted(side.value for conflict in answer.conflicts for side in conflict.sides)
     assert sides == ["1810-11", "1910-11"], sides
+
+
+def test_a_copy_that_ranks_below_four_other_sources_is_still_read_as_a_copy(tmp_path):
+    # The copy's sentence is diluted with other words, so four sources that
+    # say something else rank above it: it is read as a copy, beside them.
+    checker = corpus(
+        tmp_path,
+        {
+            **{name: COPIES[name] for name in ("one.txt", "two.txt", "three.txt", "four.txt")},
+            "mirror.txt": (
+                "",
+                "Almanac page\n\nAs an old almanac page about mills, looms, river barges, canal tolls and the "
+                "weavers' guild recalls at length, Harbor Mills was founded in 1856 by a group of weavers in "
+                "the river valley.",
+            ),
+        },
+    )
+    _, probe = read_with(checker, [], "When was Harbor Mills founded?")
+    read = " ".join(probe.prompts)
+    assert all(year in read for year in ("1858", "1900", "1861")), probe.prompts
+    assert "almanac page about mills" in read, probe.prompts

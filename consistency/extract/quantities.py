@@ -201,20 +201,20 @@ def _infer_things(quantity: Quantity, earlier: list[Quantity], before: list[Quan
         quantity.things, quantity.unit = measured, "+".join(measured)
 
 
+# Amount nouns that count people: the population of a place is its people.
+_PEOPLE_MEASURES = frozenset({"population", "inhabitants", "residents"})
 # "the population was 741", "a population of 472", "the number of
 # refugees stood at 3,000": the noun before a bare figure says what it
 # counts, when a linking verb or "of" ties them. Only nouns that count
 # people or name what they count: "the rate was 5" or "at the age of 55"
 # says no unit, and a claim without one would be compared with any other.
 _MEASURED_BY = re.compile(
-    rf"\b(?P<noun>{'|'.join(sorted(COUNT_NOUNS | {'population', 'inhabitants', 'residents'}))})s?"
+    rf"\b(?P<noun>{'|'.join(sorted(COUNT_NOUNS | _PEOPLE_MEASURES))})s?"
     r"(?P<of>\s+of\s+[^,;.:()\d]{1,40}?)?"
     r"\s*(?:was|is|were|are|stood at|stands at|reached|rose to|grew to|fell to|dropped to|climbed to|"
     r"totall?ed|totals|numbered|numbers|of|at|:)\s*$",
     re.IGNORECASE,
 )
-# Amount nouns that count people: the population of a place is its people.
-_PEOPLE_MEASURES = frozenset({"population", "inhabitants", "residents"})
 
 
 def _measured_before(quantity: Quantity, text: str) -> list[str]:
@@ -286,8 +286,7 @@ def _counted_things(text: str, end: int) -> tuple[tuple[str, ...], int, str | No
     French-made drones" -> drone), and a second one joined by "and" with
     no number of its own ("500 drones and missiles": counted together). "A
     10,000-strong force" counts the people in it."""
-    # "83 domestic (and imported) missiles": asides don't break the phrase.
-    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 100])
+    window = _phrase_window(text, end)
     members = _counts_members(window)
     skip = len(MEMBERS_SUFFIX) + 1 if members else 0
     phrase = _noun_phrase(window[skip:], allow_of=True)
@@ -345,9 +344,14 @@ def _noun_phrase(window: str, allow_of: bool) -> tuple[list[str], str, int] | No
 
 def _counts_many(text: str, end: int) -> bool:
     """Is the number followed by things in the plural ("2000 troops")?"""
-    window = re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 100])
-    phrase = _noun_phrase(window, allow_of=True)
+    phrase = _noun_phrase(_phrase_window(text, end), allow_of=True)
     return phrase is not None and is_plural(phrase[1])
+
+
+def _phrase_window(text: str, end: int) -> str:
+    """The text after a number where its things are named; "83 domestic (and
+    imported) missiles": asides, blanked, don't break the phrase."""
+    return re.sub(r"\([^()]*\)", lambda aside: " " * len(aside.group()), text[end : end + 100])
 
 
 def _states_a_number(text: str) -> bool:

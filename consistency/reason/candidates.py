@@ -127,6 +127,8 @@ def _room_for(sentence: ScoredSentence, chosen: dict[str, list[ScoredSentence]],
     of one already read (its sentence repeats a chosen one), and then only
     MAX_ECHOES such copies: a copy tells the reader nothing new, and counting
     it would push out a source that says something else."""
+    if len(chosen) < MAX_SOURCES:
+        return True  # copies or not, there is room: skip comparing texts on the hot path
     earlier: dict[str, list[ScoredSentence]] = {}
     echoes = 0
     for source_id, sentences in chosen.items():
